@@ -1,0 +1,301 @@
+//! The four documents a citizen holds — chip ID card (CCCD), driver licence, health insurance
+//! card (BHYT) and vehicle registration — as typed, validated models, each mapped to its mdoc
+//! docType, namespaces and data elements. The element catalogue ([`ElementSpec`]) is the one
+//! source for issuance, display and `docs/data-elements.md`.
+
+pub mod driving_licence;
+pub mod health_insurance;
+pub mod identity;
+pub mod rules;
+pub mod samples;
+pub mod vehicle_registration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mdoc::element::ElementValue;
+pub use driving_licence::{DrivingLicence, DrivingPrivilege};
+pub use health_insurance::HealthInsuranceCard;
+pub use identity::CitizenIdentity;
+pub use rules::{DocumentError, Rule};
+pub use vehicle_registration::VehicleRegistration;
+
+/// Sex as ISO/IEC 5218 codes it (1 male, 2 female), the coding of both the mDL and the PID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    pub fn iso5218(self) -> u64 {
+        match self {
+            Sex::Male => 1,
+            Sex::Female => 2,
+        }
+    }
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            Sex::Male => "Nam",
+            Sex::Female => "Nữ",
+        }
+    }
+}
+
+/// Which of the four documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    CitizenIdentity,
+    DrivingLicence,
+    HealthInsurance,
+    VehicleRegistration,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 4] = [
+        DocumentKind::CitizenIdentity,
+        DocumentKind::DrivingLicence,
+        DocumentKind::HealthInsurance,
+        DocumentKind::VehicleRegistration,
+    ];
+
+    pub fn doc_type(self) -> &'static str {
+        match self {
+            Self::CitizenIdentity => identity::DOC_TYPE,
+            Self::DrivingLicence => driving_licence::DOC_TYPE,
+            Self::HealthInsurance => health_insurance::DOC_TYPE,
+            Self::VehicleRegistration => vehicle_registration::DOC_TYPE,
+        }
+    }
+
+    pub fn from_doc_type(doc_type: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.doc_type() == doc_type)
+    }
+
+    /// The document's name as a Vietnamese citizen knows it.
+    pub fn title_vi(self) -> &'static str {
+        match self {
+            Self::CitizenIdentity => "Căn cước công dân",
+            Self::DrivingLicence => "Giấy phép lái xe",
+            Self::HealthInsurance => "Thẻ bảo hiểm y tế",
+            Self::VehicleRegistration => "Giấy chứng nhận đăng ký xe",
+        }
+    }
+
+    pub fn title_en(self) -> &'static str {
+        match self {
+            Self::CitizenIdentity => "Citizen identity card",
+            Self::DrivingLicence => "Driver licence",
+            Self::HealthInsurance => "Health insurance card",
+            Self::VehicleRegistration => "Vehicle registration certificate",
+        }
+    }
+
+    /// Every data element this document can carry.
+    pub fn elements(self) -> &'static [ElementSpec] {
+        match self {
+            Self::CitizenIdentity => identity::ELEMENTS,
+            Self::DrivingLicence => driving_licence::ELEMENTS,
+            Self::HealthInsurance => health_insurance::ELEMENTS,
+            Self::VehicleRegistration => vehicle_registration::ELEMENTS,
+        }
+    }
+
+    /// The catalogue entry for an element.
+    pub fn element(self, namespace: &str, identifier: &str) -> Option<&'static ElementSpec> {
+        self.elements()
+            .iter()
+            .find(|e| e.namespace == namespace && e.identifier == identifier)
+    }
+}
+
+/// One data element of a document type: where it lives, its CBOR type and whether the issuer
+/// always includes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ElementSpec {
+    pub namespace: &'static str,
+    pub identifier: &'static str,
+    /// CDDL type as ISO 18013-5 writes it.
+    pub cbor_type: &'static str,
+    pub mandatory: bool,
+    pub label_vi: &'static str,
+    pub label_en: &'static str,
+    pub example: &'static str,
+}
+
+/// A document the issuer can sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Document {
+    CitizenIdentity(CitizenIdentity),
+    DrivingLicence(DrivingLicence),
+    HealthInsurance(HealthInsuranceCard),
+    VehicleRegistration(VehicleRegistration),
+}
+
+/// Elements grouped by namespace, in catalogue order.
+pub type NamespacedElements = Vec<(&'static str, Vec<(&'static str, ElementValue)>)>;
+
+impl Document {
+    pub fn kind(&self) -> DocumentKind {
+        match self {
+            Self::CitizenIdentity(_) => DocumentKind::CitizenIdentity,
+            Self::DrivingLicence(_) => DocumentKind::DrivingLicence,
+            Self::HealthInsurance(_) => DocumentKind::HealthInsurance,
+            Self::VehicleRegistration(_) => DocumentKind::VehicleRegistration,
+        }
+    }
+
+    pub fn doc_type(&self) -> &'static str {
+        self.kind().doc_type()
+    }
+
+    /// Checks every rule of the document; the first broken one is returned.
+    pub fn validate(&self) -> Result<(), DocumentError> {
+        match self {
+            Self::CitizenIdentity(d) => d.validate(),
+            Self::DrivingLicence(d) => d.validate(),
+            Self::HealthInsurance(d) => d.validate(),
+            Self::VehicleRegistration(d) => d.validate(),
+        }
+    }
+
+    /// The data elements to sign, grouped by namespace in catalogue order.
+    pub fn elements(&self) -> NamespacedElements {
+        let flat = match self {
+            Self::CitizenIdentity(d) => d.elements(),
+            Self::DrivingLicence(d) => d.elements(),
+            Self::HealthInsurance(d) => d.elements(),
+            Self::VehicleRegistration(d) => d.elements(),
+        };
+        group(self.kind(), flat)
+    }
+
+    /// The holder's name as a card shows it.
+    pub fn holder_name(&self) -> &str {
+        match self {
+            Self::CitizenIdentity(d) => &d.full_name,
+            Self::DrivingLicence(d) => &d.full_name,
+            Self::HealthInsurance(d) => &d.holder_name,
+            Self::VehicleRegistration(d) => &d.owner_name,
+        }
+    }
+}
+
+/// Places each (identifier, value) in its catalogue namespace, keeping catalogue order.
+fn group(kind: DocumentKind, flat: Vec<(&'static str, ElementValue)>) -> NamespacedElements {
+    let mut out: NamespacedElements = Vec::new();
+    for spec in kind.elements() {
+        let Some((_, value)) = flat.iter().find(|(id, _)| *id == spec.identifier) else {
+            continue;
+        };
+        match out.iter_mut().find(|(ns, _)| *ns == spec.namespace) {
+            Some((_, items)) => items.push((spec.identifier, value.clone())),
+            None => out.push((spec.namespace, vec![(spec.identifier, value.clone())])),
+        }
+    }
+    out
+}
+
+/// Serde helpers for the JSON form of documents: dates as "YYYY-MM-DD", bytes as base64.
+pub(crate) mod serde_fmt {
+    pub mod date {
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+        use time::Date;
+
+        pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&crate::time_fmt::date(*d))
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+            let s = String::deserialize(d)?;
+            crate::time_fmt::parse_date(&s)
+                .ok_or_else(|| D::Error::custom(format!("{s:?} is not a date YYYY-MM-DD")))
+        }
+    }
+    pub mod opt_date {
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+        use time::Date;
+
+        pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => s.serialize_str(&crate::time_fmt::date(*d)),
+                None => s.serialize_none(),
+            }
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(s) => crate::time_fmt::parse_date(&s)
+                    .map(Some)
+                    .ok_or_else(|| D::Error::custom(format!("{s:?} is not a date YYYY-MM-DD"))),
+            }
+        }
+    }
+    pub mod base64_bytes {
+        use base64::Engine as _;
+        use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+        pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+            let s = String::deserialize(d)?;
+            base64::engine::general_purpose::STANDARD
+                .decode(s.as_bytes())
+                .map_err(|e| D::Error::custom(format!("not base64: {e}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_validates_and_covers_the_catalogue() {
+        for doc in samples::all() {
+            doc.validate().unwrap();
+            let kind = doc.kind();
+            let produced: Vec<(&str, &str)> = doc
+                .elements()
+                .iter()
+                .flat_map(|(ns, items)| items.iter().map(move |(id, _)| (*ns, *id)))
+                .collect();
+            for spec in kind.elements() {
+                if spec.mandatory {
+                    assert!(
+                        produced.contains(&(spec.namespace, spec.identifier)),
+                        "{:?} misses mandatory {}",
+                        kind,
+                        spec.identifier
+                    );
+                }
+            }
+            assert_eq!(
+                produced.len(),
+                doc.elements().iter().map(|(_, v)| v.len()).sum::<usize>()
+            );
+            // JSON round trip (the CLI's input form).
+            let json = serde_json::to_string(&doc).unwrap();
+            let back: Document = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, doc);
+        }
+    }
+
+    #[test]
+    fn catalogue_identifiers_are_unique_per_document() {
+        for kind in DocumentKind::ALL {
+            let mut ids: Vec<_> = kind
+                .elements()
+                .iter()
+                .map(|e| (e.namespace, e.identifier))
+                .collect();
+            let n = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "{kind:?}");
+            assert_eq!(DocumentKind::from_doc_type(kind.doc_type()), Some(kind));
+        }
+    }
+}

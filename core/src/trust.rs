@@ -1,0 +1,115 @@
+//! What a verifier trusts, offline: the IACA root certificates of the issuing authorities,
+//! and (optionally) a revocation status list — one bit per issued document, set when revoked,
+//! as the IETF Token Status List lays it out.
+
+use crate::x509::{Certificate, CertificateError};
+
+/// The trusted IACA roots.
+#[derive(Debug, Clone, Default)]
+pub struct TrustList {
+    roots: Vec<Certificate>,
+}
+
+impl TrustList {
+    pub fn new(roots: Vec<Certificate>) -> Result<Self, CertificateError> {
+        for r in &roots {
+            r.check_iaca_profile()?;
+        }
+        Ok(Self { roots })
+    }
+
+    /// Every certificate in the PEM texts.
+    pub fn from_pem_texts<'a>(
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, CertificateError> {
+        let mut roots = Vec::new();
+        for t in texts {
+            roots.extend(Certificate::from_pem(t)?);
+        }
+        Self::new(roots)
+    }
+
+    pub fn roots(&self) -> &[Certificate] {
+        &self.roots
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// The root that issued `leaf` (names match and the signature verifies).
+    pub fn issuer_of(&self, leaf: &Certificate) -> Result<&Certificate, CertificateError> {
+        let mut last = None;
+        for root in &self.roots {
+            match leaf.verify_issued_by(root) {
+                Ok(()) => return Ok(root),
+                Err(CertificateError::UnknownIssuer { .. }) => {}
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(CertificateError::UnknownIssuer {
+            issuer: leaf.issuer(),
+        }))
+    }
+}
+
+/// A revocation status list: bit `idx` set means the document at `idx` is revoked.
+/// Bits are numbered from the least significant bit of the first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusList {
+    pub uri: String,
+    bits: Vec<u8>,
+}
+
+impl StatusList {
+    pub fn new(uri: impl Into<String>, bits: Vec<u8>) -> Self {
+        Self {
+            uri: uri.into(),
+            bits,
+        }
+    }
+
+    /// An all-valid list with room for `len` documents.
+    pub fn with_capacity(uri: impl Into<String>, len: usize) -> Self {
+        Self::new(uri, vec![0; len.div_ceil(8)])
+    }
+
+    pub fn revoke(&mut self, index: u64) {
+        let (byte, bit) = position(index);
+        if let Some(b) = usize::try_from(byte)
+            .ok()
+            .and_then(|i| self.bits.get_mut(i))
+        {
+            *b |= 1 << bit;
+        }
+    }
+
+    /// `None` when the index lies beyond the list.
+    pub fn is_revoked(&self, index: u64) -> Option<bool> {
+        let (byte, bit) = position(index);
+        usize::try_from(byte)
+            .ok()
+            .and_then(|i| self.bits.get(i))
+            .map(|b| b & (1 << bit) != 0)
+    }
+}
+
+fn position(index: u64) -> (u64, u32) {
+    (index / 8, u32::try_from(index % 8).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_bits() {
+        let mut l = StatusList::with_capacity("u", 20);
+        assert_eq!(l.is_revoked(9), Some(false));
+        l.revoke(9);
+        assert_eq!(l.is_revoked(9), Some(true));
+        assert_eq!(l.is_revoked(8), Some(false));
+        assert_eq!(l.is_revoked(24), None);
+        l.revoke(1000); // beyond the list: ignored, never a panic
+    }
+}

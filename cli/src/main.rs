@@ -1,1 +1,115 @@
-fn main() {}
+//! `cancuoc`: the command line of the cancuoc core — a demo of the whole story, the
+//! verifier, and the issuer and holder steps one by one for scripts.
+//!
+//! Exit codes: 0 success (for `verify`: valid), 1 rejected, 2 usage or I/O error.
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+mod commands;
+mod display;
+mod files;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Everything that stops a command before it reaches a verdict (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {problem}")]
+    Input { path: PathBuf, problem: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("key: {0}")]
+    Key(#[from] cancuoc_core::keys::KeyError),
+    #[error("certificate: {0}")]
+    Certificate(#[from] cancuoc_core::x509::CertificateError),
+    #[error("issuance: {0}")]
+    Issue(#[from] cancuoc_core::issuance::IssueError),
+    #[error("presentation: {0}")]
+    Presentation(#[from] cancuoc_core::presentation::PresentationError),
+    #[error("encoding: {0}")]
+    Cbor(#[from] cancuoc_core::cbor::CborError),
+    #[error("session transcript: {0}")]
+    Transcript(#[from] cancuoc_core::mdoc::session_transcript::TranscriptError),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Vi,
+    En,
+}
+
+impl From<LangArg> for cancuoc_core::i18n::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Vi => Self::Vi,
+            LangArg::En => Self::En,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cancuoc",
+    version,
+    about = "cancuoc — citizen digital-ID wallet core: issue, present and verify ISO 18013-5 documents"
+)]
+struct Cli {
+    /// Language of what is shown to people (Vietnamese by default).
+    #[arg(long, global = true, value_enum, default_value = "vi")]
+    lang: LangArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole story on built-in sample data: issue four documents, present the health
+    /// insurance card at clinic reception, verify it.
+    Demo(commands::DemoArgs),
+    /// Verify a DeviceResponse against trusted IACA certificates (exit 0 valid, 1 rejected).
+    Verify(commands::VerifyArgs),
+    /// Create an IACA and a Document Signer (keys and certificates) in a directory.
+    Pki(commands::PkiArgs),
+    /// Create a P-256 key pair (the holder's device key).
+    Keygen(commands::KeygenArgs),
+    /// Print a sample document as JSON (input for `issue`).
+    Sample(commands::SampleArgs),
+    /// Issue a document (JSON) to a holder's public key as an mdoc credential (CBOR).
+    Issue(commands::IssueArgs),
+    /// Make a SessionTranscript for a verifier (OpenID4VP handover, ISO 18013-7).
+    Transcript(commands::TranscriptArgs),
+    /// Present chosen elements of a credential as a signed DeviceResponse (CBOR).
+    Present(commands::PresentArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.lang.into();
+    let result = match cli.command {
+        Command::Demo(a) => commands::demo(a, lang),
+        Command::Verify(a) => commands::verify(a, lang),
+        Command::Pki(a) => commands::pki(a),
+        Command::Keygen(a) => commands::keygen(a),
+        Command::Sample(a) => commands::sample(a),
+        Command::Issue(a) => commands::issue(a),
+        Command::Transcript(a) => commands::transcript(a),
+        Command::Present(a) => commands::present(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cancuoc: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

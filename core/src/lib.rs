@@ -22,6 +22,7 @@ pub mod cbor;
 pub mod cose;
 pub mod document;
 pub mod fixtures;
+pub mod i18n;
 pub mod issuance;
 pub mod keys;
 pub mod mask;

@@ -120,8 +120,7 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
     let response = present_doc(card, &world.device_key, &elements, &transcript)?.to_bytes()?;
     files::write(&out.join("device-response.cbor"), &response)?;
     println!(
-        "   {}: {} B → {}",
-        "device-response.cbor",
+        "   device-response.cbor: {} B → {}",
         response.len(),
         CLINIC_ELEMENTS.join(", ")
     );

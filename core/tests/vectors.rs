@@ -1,0 +1,121 @@
+//! Runs every vector of `test-vectors/manifest.json` through the verifier and checks the
+//! expected outcome: valid with the expected document, or rejected by the expected check with
+//! the expected code.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+
+use cancuoc_core::keys::PrivateKey;
+use cancuoc_core::mdoc::session_transcript::SessionTranscript;
+use cancuoc_core::time_fmt::parse_rfc3339;
+use cancuoc_core::trust::{StatusList, TrustList};
+use cancuoc_core::verifier::{Verifier, VerifyRequest};
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors")
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(dir().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn every_vector_has_its_expected_outcome() {
+    let manifest: Value = serde_json::from_slice(&read("manifest.json")).unwrap();
+    let vectors = manifest["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 20);
+    let mut rejected = 0;
+    for v in vectors {
+        let name = v["name"].as_str().unwrap();
+        let response = match v.get("response_generated") {
+            Some(g) => {
+                vec![g["byte"].as_u64().unwrap() as u8; g["length"].as_u64().unwrap() as usize]
+            }
+            None => read(v["response"].as_str().unwrap()),
+        };
+        let transcript =
+            SessionTranscript::from_bytes(&read(v["session_transcript"].as_str().unwrap()))
+                .unwrap();
+        let trust_pem = String::from_utf8(read(v["trust"].as_str().unwrap())).unwrap();
+        let verifier = Verifier::new(TrustList::from_pem_texts([trust_pem.as_str()]).unwrap());
+        let now = parse_rfc3339(v["now"].as_str().unwrap()).unwrap();
+        let lists: Vec<StatusList> = v
+            .get("status_list")
+            .map(|s| {
+                vec![StatusList::new(
+                    s["uri"].as_str().unwrap(),
+                    hex::decode(s["bits_hex"].as_str().unwrap()).unwrap(),
+                )]
+            })
+            .unwrap_or_default();
+        let reader_key = v.get("reader_key").map(|p| {
+            PrivateKey::from_pkcs8_pem(&String::from_utf8(read(p.as_str().unwrap())).unwrap())
+                .unwrap()
+        });
+        let req = VerifyRequest {
+            response: &response,
+            transcript: &transcript,
+            now,
+            status_lists: &lists,
+            reader_key: reader_key.as_ref(),
+        };
+        let result = verifier.verify_response(&req);
+        let expect = &v["expect"];
+        if expect["valid"].as_bool().unwrap() {
+            let docs = result.unwrap_or_else(|e| panic!("{name}: expected valid, got {e}"));
+            assert_eq!(
+                docs[0].doc_type,
+                expect["doc_type"].as_str().unwrap(),
+                "{name}"
+            );
+            if let Some(n) = expect.get("disclosed_count") {
+                assert_eq!(
+                    docs[0].disclosed.len() as u64,
+                    n.as_u64().unwrap(),
+                    "{name}"
+                );
+            }
+            if let Some(list) = expect.get("disclosed") {
+                let mut want: Vec<&str> = list
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap())
+                    .collect();
+                let mut got: Vec<&str> = docs[0]
+                    .disclosed
+                    .iter()
+                    .map(|d| d.identifier.as_str())
+                    .collect();
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "{name}");
+            }
+            if let Some(m) = expect.get("device_authentication") {
+                assert_eq!(
+                    serde_json::to_value(docs[0].device_authentication).unwrap(),
+                    *m,
+                    "{name}"
+                );
+            }
+        } else {
+            let e = result
+                .err()
+                .unwrap_or_else(|| panic!("{name}: expected a rejection, got valid"));
+            assert_eq!(
+                e.check().as_str(),
+                expect["check"].as_str().unwrap(),
+                "{name}: {e}"
+            );
+            assert_eq!(e.code(), expect["code"].as_str().unwrap(), "{name}: {e}");
+            rejected += 1;
+        }
+    }
+    assert!(rejected >= 14, "negative set too small: {rejected}");
+}

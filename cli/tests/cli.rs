@@ -1,11 +1,19 @@
 //! The `cancuoc` command run as a process, the way a script or a person runs it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn cancuoc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cancuoc")).args(args).output().expect("run cancuoc")
+    Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+        .args(args)
+        .output()
+        .expect("run cancuoc")
 }
 
 fn code(o: &Output) -> i32 {
@@ -13,7 +21,11 @@ fn code(o: &Output) -> i32 {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn vectors() -> PathBuf {
@@ -27,7 +39,8 @@ fn p(path: &Path) -> &str {
 #[test]
 fn verify_exits_0_on_valid_and_1_on_every_negative_vector() {
     let dir = vectors();
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut negatives = 0;
     for v in manifest["vectors"].as_array().unwrap() {
@@ -59,8 +72,12 @@ fn verify_exits_0_on_valid_and_1_on_every_negative_vector() {
             args.push("--reader-key".into());
             args.push(p(&dir.join(k.as_str().unwrap())).to_owned());
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_cancuoc")).args(&args).output().unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{name}: {}", text(&out)));
+        let out = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{name}: {}", text(&out)));
         if v["expect"]["valid"].as_bool().unwrap() {
             assert_eq!(code(&out), 0, "{name}: {}", text(&out));
             assert_eq!(json["valid"], true);
@@ -83,19 +100,41 @@ fn demo_runs_and_its_files_verify() {
     let t = text(&o);
     assert!(t.contains("HỢP LỆ — Thẻ bảo hiểm y tế"), "{t}");
     assert!(t.contains("DN4010123456789"));
-    assert!(!t.contains("001090012345"), "the ID number is not part of the clinic presentation");
-    for f in ["device-response.cbor", "session-transcript.cbor", "trust/iaca.pem", "holder/health_insurance.cbor"] {
+    assert!(
+        !t.contains("001090012345"),
+        "the ID number is not part of the clinic presentation"
+    );
+    for f in [
+        "device-response.cbor",
+        "session-transcript.cbor",
+        "trust/iaca.pem",
+        "holder/health_insurance.cbor",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(out.join("holder/device-key.pem")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "private keys are readable only by their owner");
+        let mode = std::fs::metadata(out.join("holder/device-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "private keys are readable only by their owner"
+        );
     }
     let o = cancuoc(&[
-        "verify", "--lang", "en", "--trust", p(&out.join("trust")), "--response", p(&out.join("device-response.cbor")),
-        "--session-transcript", p(&out.join("session-transcript.cbor")),
+        "verify",
+        "--lang",
+        "en",
+        "--trust",
+        p(&out.join("trust")),
+        "--response",
+        p(&out.join("device-response.cbor")),
+        "--session-transcript",
+        p(&out.join("session-transcript.cbor")),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("VALID — Health insurance card"));
@@ -107,31 +146,87 @@ fn the_flow_scripts_step_by_step() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let now = "2026-11-23T08:00:00Z";
-    assert_eq!(code(&cancuoc(&["pki", "--out", p(&d.join("pki")), "--now", now, "--seed", "1"])), 0);
-    assert_eq!(code(&cancuoc(&["keygen", "--out", p(&d.join("holder.pem")), "--seed", "2"])), 0);
+    assert_eq!(
+        code(&cancuoc(&[
+            "pki",
+            "--out",
+            p(&d.join("pki")),
+            "--now",
+            now,
+            "--seed",
+            "1"
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&cancuoc(&[
+            "keygen",
+            "--out",
+            p(&d.join("holder.pem")),
+            "--seed",
+            "2"
+        ])),
+        0
+    );
     let o = cancuoc(&["sample", "vehicle_registration"]);
     assert_eq!(code(&o), 0);
     std::fs::write(d.join("doc.json"), &o.stdout).unwrap();
     let o = cancuoc(&[
-        "issue", "--pki", p(&d.join("pki")), "--document", p(&d.join("doc.json")), "--holder-key", p(&d.join("holder.pub.pem")),
-        "--out", p(&d.join("cred.cbor")), "--now", now, "--seed", "3",
+        "issue",
+        "--pki",
+        p(&d.join("pki")),
+        "--document",
+        p(&d.join("doc.json")),
+        "--holder-key",
+        p(&d.join("holder.pub.pem")),
+        "--out",
+        p(&d.join("cred.cbor")),
+        "--now",
+        now,
+        "--seed",
+        "3",
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let o = cancuoc(&[
-        "transcript", "--client-id", "csgt.example.vn", "--response-uri", "https://csgt.example.vn/r", "--nonce", "abc",
-        "--mdoc-nonce", "def", "--out", p(&d.join("st.cbor")),
+        "transcript",
+        "--client-id",
+        "csgt.example.vn",
+        "--response-uri",
+        "https://csgt.example.vn/r",
+        "--nonce",
+        "abc",
+        "--mdoc-nonce",
+        "def",
+        "--out",
+        p(&d.join("st.cbor")),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let o = cancuoc(&[
-        "present", "--credential", p(&d.join("cred.cbor")), "--device-key", p(&d.join("holder.pem")),
-        "--elements", "registration_number,vehicle_identification_number,registration_holder",
-        "--session-transcript", p(&d.join("st.cbor")), "--out", p(&d.join("resp.cbor")),
+        "present",
+        "--credential",
+        p(&d.join("cred.cbor")),
+        "--device-key",
+        p(&d.join("holder.pem")),
+        "--elements",
+        "registration_number,vehicle_identification_number,registration_holder",
+        "--session-transcript",
+        p(&d.join("st.cbor")),
+        "--out",
+        p(&d.join("resp.cbor")),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let verify = |st: &Path| {
         cancuoc(&[
-            "verify", "--json", "--trust", p(&d.join("pki/iaca.pem")), "--response", p(&d.join("resp.cbor")),
-            "--session-transcript", p(st), "--now", "2026-11-24T08:00:00Z",
+            "verify",
+            "--json",
+            "--trust",
+            p(&d.join("pki/iaca.pem")),
+            "--response",
+            p(&d.join("resp.cbor")),
+            "--session-transcript",
+            p(st),
+            "--now",
+            "2026-11-24T08:00:00Z",
         ])
     };
     let o = verify(&d.join("st.cbor"));
@@ -139,12 +234,27 @@ fn the_flow_scripts_step_by_step() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let disclosed = json["documents"][0]["disclosed"].as_object().unwrap();
     assert_eq!(disclosed.len(), 3);
-    assert_eq!(disclosed["org.iso.7367.1/registration_number"], "30A-123.45");
+    assert_eq!(
+        disclosed["org.iso.7367.1/registration_number"],
+        "30A-123.45"
+    );
     // Another verifier's session: rejected.
-    assert_eq!(code(&cancuoc(&[
-        "transcript", "--client-id", "other", "--response-uri", "https://other/r", "--nonce", "abc", "--mdoc-nonce", "def",
-        "--out", p(&d.join("st2.cbor")),
-    ])), 0);
+    assert_eq!(
+        code(&cancuoc(&[
+            "transcript",
+            "--client-id",
+            "other",
+            "--response-uri",
+            "https://other/r",
+            "--nonce",
+            "abc",
+            "--mdoc-nonce",
+            "def",
+            "--out",
+            p(&d.join("st2.cbor")),
+        ])),
+        0
+    );
     let o = verify(&d.join("st2.cbor"));
     assert_eq!(code(&o), 1, "{}", text(&o));
 }
@@ -153,30 +263,70 @@ fn the_flow_scripts_step_by_step() {
 fn usage_and_input_errors_exit_2_with_a_message() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let o = cancuoc(&["verify", "--trust", p(&d.join("none")), "--response", "x", "--session-transcript", "y"]);
+    let o = cancuoc(&[
+        "verify",
+        "--trust",
+        p(&d.join("none")),
+        "--response",
+        "x",
+        "--session-transcript",
+        "y",
+    ]);
     assert_eq!(code(&o), 2);
     assert!(text(&o).contains("none"), "{}", text(&o));
     let o = cancuoc(&["verify"]);
     assert_eq!(code(&o), 2);
     let dir = vectors();
     let o = cancuoc(&[
-        "verify", "--trust", p(&dir.join("trust")), "--response", p(&dir.join("mdoc/valid/health_insurance-clinic.cbor")),
-        "--session-transcript", p(&dir.join("mdoc/valid/health_insurance-clinic.cbor")),
+        "verify",
+        "--trust",
+        p(&dir.join("trust")),
+        "--response",
+        p(&dir.join("mdoc/valid/health_insurance-clinic.cbor")),
+        "--session-transcript",
+        p(&dir.join("mdoc/valid/health_insurance-clinic.cbor")),
     ]);
-    assert_eq!(code(&o), 2, "a response is not a session transcript: {}", text(&o));
+    assert_eq!(
+        code(&o),
+        2,
+        "a response is not a session transcript: {}",
+        text(&o)
+    );
     let o = cancuoc(&["demo", "--out", p(d), "--now", "yesterday"]);
     assert_eq!(code(&o), 2);
     assert!(text(&o).contains("RFC 3339"));
     // An invalid document is refused naming the element and the rule.
-    assert_eq!(code(&cancuoc(&["pki", "--out", p(&d.join("pki")), "--seed", "1"])), 0);
+    assert_eq!(
+        code(&cancuoc(&[
+            "pki",
+            "--out",
+            p(&d.join("pki")),
+            "--seed",
+            "1"
+        ])),
+        0
+    );
     assert_eq!(code(&cancuoc(&["keygen", "--out", p(&d.join("h.pem"))])), 0);
     let sample = cancuoc(&["sample", "health_insurance"]);
-    let bad = String::from_utf8(sample.stdout).unwrap().replace("DN4010123456789", "ZZ4010123456789");
+    let bad = String::from_utf8(sample.stdout)
+        .unwrap()
+        .replace("DN4010123456789", "ZZ4010123456789");
     std::fs::write(d.join("bad.json"), bad).unwrap();
     let o = cancuoc(&[
-        "issue", "--pki", p(&d.join("pki")), "--document", p(&d.join("bad.json")), "--holder-key", p(&d.join("h.pub.pem")),
-        "--out", p(&d.join("c.cbor")),
+        "issue",
+        "--pki",
+        p(&d.join("pki")),
+        "--document",
+        p(&d.join("bad.json")),
+        "--holder-key",
+        p(&d.join("h.pub.pem")),
+        "--out",
+        p(&d.join("c.cbor")),
     ]);
     assert_eq!(code(&o), 2);
-    assert!(text(&o).contains("card_code: \"ZZ\" is not a known code"), "{}", text(&o));
+    assert!(
+        text(&o).contains("card_code: \"ZZ\" is not a known code"),
+        "{}",
+        text(&o)
+    );
 }

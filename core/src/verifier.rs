@@ -302,15 +302,89 @@ pub struct VerifyRequest<'a> {
     pub reader_key: Option<&'a PrivateKey>,
 }
 
-/// The offline verifier.
+/// How many verified Document Signer certificates a verifier remembers.
+const CHAIN_CACHE_SIZE: usize = 64;
+
+/// A Document Signer certificate whose chain to a trusted root has been verified.
 #[derive(Debug, Clone)]
+struct VerifiedChain {
+    der_digest: [u8; 32],
+    ds: Certificate,
+    root: usize,
+}
+
+/// The offline verifier. It remembers the Document Signer certificates whose chain it has
+/// verified (a counter sees the same few signers all day), so each later response costs two
+/// signature checks instead of three; validity periods are still checked every time.
+#[derive(Debug)]
 pub struct Verifier {
     trust: TrustList,
+    chains: std::sync::Mutex<Vec<VerifiedChain>>,
+}
+
+impl Clone for Verifier {
+    fn clone(&self) -> Self {
+        Self::new(self.trust.clone())
+    }
 }
 
 impl Verifier {
     pub fn new(trust: TrustList) -> Self {
-        Self { trust }
+        Self {
+            trust,
+            chains: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The Document Signer certificate and the root it chains to, from the cache or verified now.
+    fn document_signer(&self, leaf_der: &[u8]) -> Result<(Certificate, &Certificate), VerifyError> {
+        let mut der_digest = [0u8; 32];
+        der_digest.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, leaf_der).as_ref());
+        let cached = {
+            let chains = self
+                .chains
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            chains.iter().find(|c| c.der_digest == der_digest).cloned()
+        };
+        if let Some(c) = cached {
+            if let Some(root) = self.trust.roots().get(c.root) {
+                return Ok((c.ds, root));
+            }
+        }
+        let ds = Certificate::from_der(leaf_der).map_err(VerifyError::CertificateChain)?;
+        let root = self
+            .trust
+            .issuer_of(&ds)
+            .map_err(VerifyError::CertificateChain)?;
+        ds.check_document_signer_profile()
+            .map_err(VerifyError::CertificateChain)?;
+        if ds.country().is_none() || ds.country() != root.country() {
+            return Err(VerifyError::CertificateChain(CertificateError::Profile {
+                subject: ds.subject(),
+                what: "the same country as its IACA",
+            }));
+        }
+        if let Some(index) = self
+            .trust
+            .roots()
+            .iter()
+            .position(|r| std::ptr::eq(r, root))
+        {
+            let mut chains = self
+                .chains
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if chains.len() >= CHAIN_CACHE_SIZE {
+                chains.remove(0);
+            }
+            chains.push(VerifiedChain {
+                der_digest,
+                ds: ds.clone(),
+                root: index,
+            });
+        }
+        Ok((ds, root))
     }
 
     pub fn trust(&self) -> &TrustList {
@@ -350,19 +424,7 @@ impl Verifier {
         let leaf_der = chain
             .first()
             .ok_or(VerifyError::IssuerAuth(CoseError::NoX5Chain))?;
-        let ds = Certificate::from_der(leaf_der).map_err(VerifyError::CertificateChain)?;
-        let root = self
-            .trust
-            .issuer_of(&ds)
-            .map_err(VerifyError::CertificateChain)?;
-        ds.check_document_signer_profile()
-            .map_err(VerifyError::CertificateChain)?;
-        if ds.country().is_none() || ds.country() != root.country() {
-            return Err(VerifyError::CertificateChain(CertificateError::Profile {
-                subject: ds.subject(),
-                what: "the same country as its IACA",
-            }));
-        }
+        let (ds, root) = self.document_signer(leaf_der)?;
         checks.push(Check::CertificateChain);
 
         root.check_validity(req.now)

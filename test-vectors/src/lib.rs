@@ -192,7 +192,7 @@ pub fn generate() -> Result<Vec<File>, Error> {
         "expect": { "valid": false, "check": "revocation", "code": "revoked" },
     }));
 
-    let mut neg = |files: &mut Vec<File>,
+    let neg = |files: &mut Vec<File>,
                    vectors: &mut Vec<serde_json::Value>,
                    name: &str,
                    what: &str,

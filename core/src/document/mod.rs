@@ -299,3 +299,73 @@ mod tests {
         }
     }
 }
+
+/// `docs/data-elements.md`, rendered from the catalogue (a test keeps the file in step).
+pub fn data_elements_markdown() -> String {
+    let mut out = String::from(
+        "# Data elements\n\n\
+         Generated from `cancuoc_core::document::DocumentKind::elements()` — the same table issuance,\n\
+         display and verification use. `core/tests/docs.rs` fails when this file differs from the code;\n\
+         regenerate with `CANCUOC_WRITE_DOCS=1 cargo test -p cancuoc-core --test docs`.\n\n\
+         Identifiers follow existing standards where one exists: ISO/IEC 18013-5 for the driver licence,\n\
+         ISO/IEC 7367 for the vehicle registration, the EU PID rulebook for the identity elements it names;\n\
+         Vietnamese namespaces (`vn.gov.…`) hold what those lack. Types are CDDL as ISO/IEC 18013-5 writes\n\
+         them: `full-date` is tag 1004 text `YYYY-MM-DD`, `tdate` is tag 0 RFC 3339 text.\n\n\
+         Mandatory means the issuer always includes the element; the holder still chooses what to disclose.\n",
+    );
+    for kind in DocumentKind::ALL {
+        let mut namespaces: Vec<&str> = Vec::new();
+        for e in kind.elements() {
+            if !namespaces.contains(&e.namespace) {
+                namespaces.push(e.namespace);
+            }
+        }
+        out.push_str(&format!(
+            "\n## {} ({})\n\ndocType `{}`; namespaces {}.\n\n",
+            kind.title_en(),
+            kind.title_vi(),
+            kind.doc_type(),
+            namespaces.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ));
+        out.push_str("| namespace | element | type | mandatory | label (vi) | example |\n|---|---|---|---|---|---|\n");
+        for e in kind.elements() {
+            out.push_str(&format!(
+                "| `{}` | `{}` | {} | {} | {} | `{}` |\n",
+                e.namespace,
+                e.identifier,
+                e.cbor_type.replace('|', "\\|"),
+                if e.mandatory { "yes" } else { "no" },
+                e.label_vi,
+                e.example.replace('|', "\\|"),
+            ));
+        }
+    }
+    out.push_str(VALIDATION_RULES);
+    out
+}
+
+const VALIDATION_RULES: &str = "
+## Validation rules
+
+An invalid value is refused before signing with a `DocumentError { element, rule }` naming the element
+and the broken rule.
+
+- **Personal identification number** (12 digits): digits 1–3 a province code in use (the 63 codes,
+  `001` Hà Nội … `096` Cà Mau); digit 4 the century and sex — 0/1 born 1900–1999 male/female, 2/3
+  2000–2099, 4/5 2100–2199, 6/7 2200–2299, 8/9 2300–2399 — which must agree with `birth_date` and
+  `sex`; digits 5–6 the last two digits of the birth year.
+- **BHYT card code** (15 characters): a known 2-letter beneficiary group (`DN`, `HX`, `TE`, …), a
+  benefit-level digit 1–5 equal to `benefit_level`, a 2-digit province code in use, a 10-digit social
+  insurance number. The registered facility code is 5 digits starting with a province code.
+- **VIN**: 17 characters from 0–9 and A–Z without I, O, Q; the 10th (model year) not U, Z or 0; the
+  9th is checked as the ISO 3779 / 49 CFR 565 check digit for North-American manufacturer codes
+  (first character 1–5), where it is mandatory.
+- **Plate**: 2-digit locality code ≥ 11, a series of 1–2 letters and an optional digit, then 4–6
+  digits, written with optional `-`, space and `.` separators (`30A-123.45`, `29B1-123.45`).
+- **Licence classes**: the classes of the 2024 Law on Road Traffic Order and Safety (A1, A, B1, B, C1,
+  C, D1, D2, D, BE, C1E, CE, D1E, D2E, DE) and those of earlier licences still valid (A2, A3, A4, B2,
+  E, FB2, FC, FD, FE).
+- **Dates** run forward: issue after birth, expiry after issue, valid-until after valid-from.
+- **Text**: non-empty, bounded length, no control characters, no surrounding spaces.
+- **Portrait**: a JPEG (SOI … EOI) of at most 200 KiB.
+";

@@ -119,3 +119,35 @@ fn every_vector_has_its_expected_outcome() {
     }
     assert!(rejected >= 14, "negative set too small: {rejected}");
 }
+
+/// The bytes we emit survive a decode and a re-encode unchanged: definite lengths,
+/// shortest-form integers, maps in a fixed order, every signed structure inside tag 24.
+#[test]
+fn valid_responses_and_credentials_re_encode_to_the_same_bytes() {
+    use cancuoc_core::mdoc::device_response::DeviceResponse;
+    use cancuoc_core::mdoc::issuer_signed::Credential;
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir().join("mdoc/valid")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert_eq!(
+            DeviceResponse::from_bytes(&bytes)
+                .unwrap()
+                .to_bytes()
+                .unwrap(),
+            bytes
+        );
+        let generic =
+            cancuoc_core::cbor::decode(&bytes, cancuoc_core::cbor::Limits::RESPONSE).unwrap();
+        assert_eq!(cancuoc_core::cbor::encode(&generic).unwrap(), bytes);
+        n += 1;
+    }
+    for entry in std::fs::read_dir(dir().join("mdoc/credential")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert_eq!(
+            Credential::from_bytes(&bytes).unwrap().to_bytes().unwrap(),
+            bytes
+        );
+        n += 1;
+    }
+    assert_eq!(n, 9);
+}

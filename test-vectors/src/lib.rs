@@ -193,13 +193,13 @@ pub fn generate() -> Result<Vec<File>, Error> {
     }));
 
     let neg = |files: &mut Vec<File>,
-                   vectors: &mut Vec<serde_json::Value>,
-                   name: &str,
-                   what: &str,
-                   bytes: Vec<u8>,
-                   now: OffsetDateTime,
-                   check: &str,
-                   code: &str| {
+               vectors: &mut Vec<serde_json::Value>,
+               name: &str,
+               what: &str,
+               bytes: Vec<u8>,
+               now: OffsetDateTime,
+               check: &str,
+               code: &str| {
         let path = format!("mdoc/negative/{name}.cbor");
         files.push((path.clone(), bytes));
         vectors.push(reject(name, what, &path, now, check, code));

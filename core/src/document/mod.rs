@@ -325,7 +325,11 @@ pub fn data_elements_markdown() -> String {
             kind.title_en(),
             kind.title_vi(),
             kind.doc_type(),
-            namespaces.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            namespaces
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         out.push_str("| namespace | element | type | mandatory | label (vi) | example |\n|---|---|---|---|---|---|\n");
         for e in kind.elements() {

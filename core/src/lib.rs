@@ -28,6 +28,7 @@ pub mod keys;
 pub mod mask;
 pub mod mdoc;
 pub mod presentation;
+pub mod qr;
 pub mod time_fmt;
 pub mod trust;
 pub mod verifier;

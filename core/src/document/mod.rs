@@ -248,58 +248,6 @@ pub(crate) mod serde_fmt {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_sample_validates_and_covers_the_catalogue() {
-        for doc in samples::all() {
-            doc.validate().unwrap();
-            let kind = doc.kind();
-            let produced: Vec<(&str, &str)> = doc
-                .elements()
-                .iter()
-                .flat_map(|(ns, items)| items.iter().map(move |(id, _)| (*ns, *id)))
-                .collect();
-            for spec in kind.elements() {
-                if spec.mandatory {
-                    assert!(
-                        produced.contains(&(spec.namespace, spec.identifier)),
-                        "{:?} misses mandatory {}",
-                        kind,
-                        spec.identifier
-                    );
-                }
-            }
-            assert_eq!(
-                produced.len(),
-                doc.elements().iter().map(|(_, v)| v.len()).sum::<usize>()
-            );
-            // JSON round trip (the CLI's input form).
-            let json = serde_json::to_string(&doc).unwrap();
-            let back: Document = serde_json::from_str(&json).unwrap();
-            assert_eq!(back, doc);
-        }
-    }
-
-    #[test]
-    fn catalogue_identifiers_are_unique_per_document() {
-        for kind in DocumentKind::ALL {
-            let mut ids: Vec<_> = kind
-                .elements()
-                .iter()
-                .map(|e| (e.namespace, e.identifier))
-                .collect();
-            let n = ids.len();
-            ids.sort_unstable();
-            ids.dedup();
-            assert_eq!(ids.len(), n, "{kind:?}");
-            assert_eq!(DocumentKind::from_doc_type(kind.doc_type()), Some(kind));
-        }
-    }
-}
-
 /// `docs/data-elements.md`, rendered from the catalogue (a test keeps the file in step).
 pub fn data_elements_markdown() -> String {
     let mut out = String::from(
@@ -373,3 +321,55 @@ and the broken rule.
 - **Text**: non-empty, bounded length, no control characters, no surrounding spaces.
 - **Portrait**: a JPEG (SOI … EOI) of at most 200 KiB.
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_validates_and_covers_the_catalogue() {
+        for doc in samples::all() {
+            doc.validate().unwrap();
+            let kind = doc.kind();
+            let produced: Vec<(&str, &str)> = doc
+                .elements()
+                .iter()
+                .flat_map(|(ns, items)| items.iter().map(move |(id, _)| (*ns, *id)))
+                .collect();
+            for spec in kind.elements() {
+                if spec.mandatory {
+                    assert!(
+                        produced.contains(&(spec.namespace, spec.identifier)),
+                        "{:?} misses mandatory {}",
+                        kind,
+                        spec.identifier
+                    );
+                }
+            }
+            assert_eq!(
+                produced.len(),
+                doc.elements().iter().map(|(_, v)| v.len()).sum::<usize>()
+            );
+            // JSON round trip (the CLI's input form).
+            let json = serde_json::to_string(&doc).unwrap();
+            let back: Document = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, doc);
+        }
+    }
+
+    #[test]
+    fn catalogue_identifiers_are_unique_per_document() {
+        for kind in DocumentKind::ALL {
+            let mut ids: Vec<_> = kind
+                .elements()
+                .iter()
+                .map(|e| (e.namespace, e.identifier))
+                .collect();
+            let n = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "{kind:?}");
+            assert_eq!(DocumentKind::from_doc_type(kind.doc_type()), Some(kind));
+        }
+    }
+}

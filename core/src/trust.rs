@@ -4,16 +4,21 @@
 
 use crate::x509::{Certificate, CertificateError};
 
-/// The trusted IACA roots.
+/// The trusted IACA roots, and any Document Signer certificates trusted directly ("pinned":
+/// for a signer whose IACA is not published, such as the ISO 18013-5 Annex D example).
 #[derive(Debug, Clone, Default)]
 pub struct TrustList {
     roots: Vec<Certificate>,
 }
 
 impl TrustList {
+    /// Trusts each certificate as an IACA root or — when it has the Annex B Document Signer
+    /// profile — as a pinned signer; anything else is refused.
     pub fn new(roots: Vec<Certificate>) -> Result<Self, CertificateError> {
         for r in &roots {
-            r.check_iaca_profile()?;
+            if r.check_iaca_profile().is_err() {
+                r.check_document_signer_profile()?;
+            }
         }
         Ok(Self { roots })
     }
@@ -39,8 +44,15 @@ impl TrustList {
 
     /// The root that issued `leaf` (names match and the signature verifies).
     pub fn issuer_of(&self, leaf: &Certificate) -> Result<&Certificate, CertificateError> {
+        if let Some(pinned) = self
+            .roots
+            .iter()
+            .find(|r| r.der() == leaf.der() && !r.is_ca())
+        {
+            return Ok(pinned);
+        }
         let mut last = None;
-        for root in &self.roots {
+        for root in self.roots.iter().filter(|r| r.is_ca()) {
             match leaf.verify_issued_by(root) {
                 Ok(()) => return Ok(root),
                 Err(CertificateError::UnknownIssuer { .. }) => {}
@@ -101,6 +113,23 @@ fn position(index: u64) -> (u64, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pins_a_document_signer_only_by_its_exact_bytes() {
+        let now = time::macros::datetime!(2026-11-23 08:00:00 UTC);
+        let a = crate::fixtures::DemoWorld::build(1, now).unwrap();
+        let b = crate::fixtures::DemoWorld::build(2, now).unwrap();
+        let pinned = TrustList::new(vec![a.issuer.certificate().clone()]).unwrap();
+        assert!(pinned.is_pinned(a.issuer.certificate()));
+        assert_eq!(
+            pinned.issuer_of(a.issuer.certificate()).unwrap().der(),
+            a.issuer.certificate().der()
+        );
+        // Another signer with the same name is not trusted through the pin.
+        assert!(pinned.issuer_of(b.issuer.certificate()).is_err());
+        let roots = TrustList::new(vec![a.authority.certificate().clone()]).unwrap();
+        assert!(!roots.is_pinned(a.issuer.certificate()));
+    }
 
     #[test]
     fn status_bits() {

@@ -218,8 +218,10 @@ pub struct IssuerInfo {
     pub country: Option<String>,
     pub subject: String,
     pub serial: String,
-    /// The trusted IACA the chain ends at.
+    /// The trusted IACA the chain ends at (the signer itself when pinned).
     pub root_subject: String,
+    /// The Document Signer certificate is trusted directly rather than through an IACA.
+    pub pinned: bool,
 }
 
 /// One disclosed data element.
@@ -274,6 +276,7 @@ impl VerifiedDocument {
                 "subject": self.issuer.subject,
                 "serial": self.issuer.serial,
                 "root": self.issuer.root_subject,
+                "pinned": self.issuer.pinned,
             },
             "valid_from": crate::time_fmt::tdate(self.validity.valid_from),
             "valid_until": crate::time_fmt::tdate(self.validity.valid_until),
@@ -500,6 +503,7 @@ impl Verifier {
                 subject: ds.subject(),
                 serial: ds.serial_hex(),
                 root_subject: root.subject(),
+                pinned: root.der() == ds.der(),
             },
             disclosed,
             validity: mso.validity,

@@ -34,6 +34,13 @@ impl TrustList {
         Self::new(roots)
     }
 
+    /// True when `leaf` itself is pinned (the same DER bytes).
+    pub fn is_pinned(&self, leaf: &Certificate) -> bool {
+        self.roots
+            .iter()
+            .any(|r| r.der() == leaf.der() && !r.is_ca())
+    }
+
     pub fn roots(&self) -> &[Certificate] {
         &self.roots
     }

@@ -130,6 +130,14 @@ pub fn entry(key: &str, value: Value) -> (Value, Value) {
     (Value::Text(key.to_owned()), value)
 }
 
+/// The value as an i64, if it is an integer that fits.
+pub fn as_i64(value: &Value) -> Option<i64> {
+    match value {
+        Value::Integer(i) => i64::try_from(i128::from(*i)).ok(),
+        _ => None,
+    }
+}
+
 /// The value as a u64, if it is a non-negative integer that fits.
 pub fn as_u64(value: &Value) -> Option<u64> {
     match value {

@@ -11,6 +11,7 @@ use crate::issuance::{CredentialValidity, IssueError, Issuer, IssuingAuthority};
 use crate::keys::PrivateKey;
 use crate::mdoc::issuer_signed::Credential;
 use crate::mdoc::mso::StatusReference;
+use crate::qr::sd_cwt::CompactCredential;
 use crate::x509::CertificateParams;
 
 /// What clinic reception asks of a health insurance card.
@@ -57,6 +58,8 @@ pub struct DemoWorld {
     pub device_key: PrivateKey,
     /// The four documents and their credentials, in [`document::samples::all`] order.
     pub credentials: Vec<(Document, Credential)>,
+    /// The compact (QR) credentials issued with them, same order.
+    pub compact: Vec<CompactCredential>,
     pub rng: ChaCha20Rng,
 }
 
@@ -75,19 +78,15 @@ impl DemoWorld {
             expected_update: Some(now + Duration::days(60)),
         };
         let mut credentials = Vec::new();
+        let mut compact = Vec::new();
         for (i, doc) in (0u64..).zip(document::samples::all()) {
             let status = StatusReference {
                 index: i,
                 uri: STATUS_URI.into(),
             };
-            let cred = issuer.issue(
-                &doc,
-                &device_key.public_key(),
-                validity,
-                Some(status),
-                now,
-                &mut rng,
-            )?;
+            let public = device_key.public_key();
+            let cred = issuer.issue(&doc, &public, validity, Some(status), now, &mut rng)?;
+            compact.push(issuer.issue_compact(&doc, &public, validity, Some(i), now, &mut rng)?);
             credentials.push((doc, cred));
         }
         Ok(Self {
@@ -95,8 +94,14 @@ impl DemoWorld {
             issuer,
             device_key,
             credentials,
+            compact,
             rng,
         })
+    }
+
+    /// The compact credential of one document kind.
+    pub fn compact(&self, kind: document::DocumentKind) -> Option<&CompactCredential> {
+        self.compact.iter().find(|c| c.kind == kind)
     }
 
     /// The credential of one document kind.

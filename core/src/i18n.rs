@@ -33,6 +33,8 @@ pub fn check_label(check: Check, lang: Lang) -> &'static str {
         Check::ValueDigests => lang.pick("toàn vẹn dữ liệu", "data integrity"),
         Check::MsoValidity => lang.pick("thời hạn giấy tờ", "document validity"),
         Check::DeviceAuthentication => lang.pick("xác thực thiết bị", "device authentication"),
+        Check::Freshness => lang.pick("thời điểm tạo mã", "freshness"),
+        Check::Challenge => lang.pick("mã yêu cầu và bên kiểm tra", "request nonce and verifier"),
         Check::Revocation => lang.pick("tình trạng thu hồi", "revocation status"),
     }
 }
@@ -88,6 +90,37 @@ pub fn rejection_reason(error: &VerifyError, lang: Lang) -> &'static str {
         "device_mac_unverifiable" => lang.pick(
             "Không kiểm tra được điện thoại của công dân: cần khóa phiên của đầu đọc",
             "The citizen's phone cannot be checked: the reader's session key is needed",
+        ),
+        "disclosure_not_in_credential" | "duplicate_disclosure" => {
+            lang.pick("Dữ liệu đã bị sửa đổi", "The data has been tampered with")
+        }
+        "credential_expired" => lang.pick("Giấy tờ đã hết hạn", "The document has expired"),
+        "credential_not_yet_valid" => {
+            lang.pick("Giấy tờ chưa có hiệu lực", "The document is not yet valid")
+        }
+        "key_binding_invalid" => lang.pick(
+            "Mã QR không do điện thoại của chủ giấy tờ tạo ra",
+            "The QR code was not made by the holder's phone",
+        ),
+        "too_old" => lang.pick(
+            "Mã QR đã quá cũ — đề nghị công dân mở mã mới trên điện thoại",
+            "The QR code is too old — ask for a fresh code from the phone",
+        ),
+        "from_the_future" => lang.pick(
+            "Thời gian của mã QR không hợp lệ (đồng hồ điện thoại sai?)",
+            "The QR code is dated in the future (is the phone's clock wrong?)",
+        ),
+        "wrong_nonce" => lang.pick(
+            "Mã QR không trả lời yêu cầu này (sai mã yêu cầu)",
+            "The QR code does not answer this request (wrong nonce)",
+        ),
+        "wrong_audience" => lang.pick(
+            "Mã QR dành cho nơi kiểm tra khác",
+            "The QR code is meant for another verifier",
+        ),
+        "wrong_prefix" | "unsupported_version" | "not_base45" | "non_canonical" => lang.pick(
+            "Đây không phải mã QR giấy tờ cancuoc hợp lệ",
+            "This is not a valid cancuoc document QR code",
         ),
         "revoked" => lang.pick("Giấy tờ đã bị thu hồi", "The document has been revoked"),
         "status_unknown" => lang.pick(

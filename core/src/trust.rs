@@ -51,13 +51,6 @@ impl TrustList {
 
     /// The root that issued `leaf` (names match and the signature verifies).
     pub fn issuer_of(&self, leaf: &Certificate) -> Result<&Certificate, CertificateError> {
-        if let Some(pinned) = self
-            .roots
-            .iter()
-            .find(|r| r.der() == leaf.der() && !r.is_ca())
-        {
-            return Ok(pinned);
-        }
         let mut last = None;
         for root in self.roots.iter().filter(|r| r.is_ca()) {
             match leaf.verify_issued_by(root) {
@@ -65,6 +58,14 @@ impl TrustList {
                 Err(CertificateError::UnknownIssuer { .. }) => {}
                 Err(e) => last = Some(e),
             }
+        }
+        // No trusted IACA issued it: trusted only if pinned itself.
+        if let Some(pinned) = self
+            .roots
+            .iter()
+            .find(|r| r.der() == leaf.der() && !r.is_ca())
+        {
+            return Ok(pinned);
         }
         Err(last.unwrap_or(CertificateError::UnknownIssuer {
             issuer: leaf.issuer(),

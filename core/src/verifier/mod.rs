@@ -5,6 +5,9 @@
 //! the disclosed elements as typed values; a failure is a [`VerifyError`] that names the
 //! first check that failed.
 //!
+//! QR presentations (the compact SD-CWT form) are verified by [`Verifier::verify_qr_text`] in
+//! [`qr`], with the same result and error types.
+//!
 //! Inputs are bounded ([`crate::cbor::Limits::RESPONSE`], nesting depth, counts in
 //! [`crate::mdoc::limits`]); nothing here panics on any input.
 
@@ -22,6 +25,9 @@ use crate::mdoc::session_transcript::SessionTranscript;
 use crate::trust::{StatusList, TrustList};
 use crate::x509::{Certificate, CertificateError};
 
+mod qr;
+pub use qr::QrVerifyRequest;
+
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +40,10 @@ pub enum Check {
     ValueDigests,
     MsoValidity,
     DeviceAuthentication,
+    /// QR presentations: the key-binding token's time is within the accepted window.
+    Freshness,
+    /// QR challenge mode: the verifier's nonce and identity are bound.
+    Challenge,
     Revocation,
 }
 
@@ -48,6 +58,8 @@ impl Check {
             Self::ValueDigests => "value_digests",
             Self::MsoValidity => "mso_validity",
             Self::DeviceAuthentication => "device_authentication",
+            Self::Freshness => "freshness",
+            Self::Challenge => "challenge",
             Self::Revocation => "revocation",
         }
     }
@@ -117,6 +129,40 @@ pub enum VerifyError {
     DeviceMacUnverifiable,
     #[error("device authentication: the device MAC does not verify: {0}")]
     DeviceMac(CoseError),
+    #[error("decoding: the text does not start with the presentation prefix CC1:")]
+    QrPrefix,
+    #[error("decoding: QR profile version {0} is not supported")]
+    QrVersion(String),
+    #[error("decoding: QR text of {len} characters exceeds {max}")]
+    QrTooLong { len: usize, max: usize },
+    #[error("decoding: {0}")]
+    Base45(crate::qr::base45::Base45Error),
+    #[error("decoding: the CBOR is not in its one canonical encoding")]
+    NonCanonical,
+    #[error("decoding: claims: {0}")]
+    Claims(crate::qr::claims::StrictCborError),
+    #[error("certificate chain: no trusted Document Signer has key id {kid}")]
+    UnknownIssuerKey { kid: String },
+    #[error("value digests: a disclosure is not one of the credential's redacted claims")]
+    DisclosureNotInCredential,
+    #[error("value digests: a disclosure or a claim appears twice")]
+    DuplicateDisclosure,
+    #[error("document validity: the credential expired at {valid_until}")]
+    CredentialExpired { valid_until: String },
+    #[error("document validity: the credential is not valid before {valid_from}")]
+    CredentialNotYetValid { valid_from: String },
+    #[error("device authentication: the key-binding signature does not verify: {0}")]
+    KeyBinding(CoseError),
+    #[error(
+        "freshness: the presentation is {age_seconds} s old (at most {max_seconds} s accepted)"
+    )]
+    TooOld { age_seconds: i64, max_seconds: i64 },
+    #[error("freshness: the presentation is dated {seconds} s in the future")]
+    FromTheFuture { seconds: i64 },
+    #[error("challenge: the presentation does not carry the nonce of this request")]
+    WrongNonce,
+    #[error("challenge: the presentation is addressed to {found:?}, not {expected:?}")]
+    WrongAudience { expected: String, found: String },
     #[error("revocation: the document (status index {index}) is revoked")]
     Revoked { index: u64 },
     #[error("revocation: no status list covers index {index} at {uri}")]
@@ -128,7 +174,19 @@ impl VerifyError {
     pub fn check(&self) -> Check {
         use VerifyError as E;
         match self {
-            E::Decoding(_) => Check::Decoding,
+            E::Decoding(_)
+            | E::QrPrefix
+            | E::QrVersion(_)
+            | E::QrTooLong { .. }
+            | E::Base45(_)
+            | E::NonCanonical
+            | E::Claims(_) => Check::Decoding,
+            E::UnknownIssuerKey { .. } => Check::CertificateChain,
+            E::DisclosureNotInCredential | E::DuplicateDisclosure => Check::ValueDigests,
+            E::CredentialExpired { .. } | E::CredentialNotYetValid { .. } => Check::MsoValidity,
+            E::KeyBinding(_) => Check::DeviceAuthentication,
+            E::TooOld { .. } | E::FromTheFuture { .. } => Check::Freshness,
+            E::WrongNonce | E::WrongAudience { .. } => Check::Challenge,
             E::Structure(_) | E::NoDocuments | E::NothingDisclosed | E::IssuerAuth(_) => {
                 Check::Structure
             }
@@ -160,6 +218,23 @@ impl VerifyError {
             E::Decoding(CborError::TooDeep { .. }) => "too_deep",
             E::Decoding(CborError::Truncated) | E::Decoding(CborError::Empty) => "truncated",
             E::Decoding(_) => "malformed_cbor",
+            E::QrPrefix => "wrong_prefix",
+            E::QrVersion(_) => "unsupported_version",
+            E::QrTooLong { .. } => "too_large",
+            E::Base45(_) => "not_base45",
+            E::NonCanonical => "non_canonical",
+            E::Claims(crate::qr::claims::StrictCborError::TooDeep(_)) => "too_deep",
+            E::Claims(_) => "malformed_cbor",
+            E::UnknownIssuerKey { .. } => "unknown_issuer",
+            E::DisclosureNotInCredential => "disclosure_not_in_credential",
+            E::DuplicateDisclosure => "duplicate_disclosure",
+            E::CredentialExpired { .. } => "credential_expired",
+            E::CredentialNotYetValid { .. } => "credential_not_yet_valid",
+            E::KeyBinding(_) => "key_binding_invalid",
+            E::TooOld { .. } => "too_old",
+            E::FromTheFuture { .. } => "from_the_future",
+            E::WrongNonce => "wrong_nonce",
+            E::WrongAudience { .. } => "wrong_audience",
             E::Structure(_) | E::IssuerAuth(_) => "malformed_structure",
             E::NoDocuments => "no_documents",
             E::NothingDisclosed => "nothing_disclosed",
@@ -198,6 +273,8 @@ pub enum DeviceAuthMethod {
     Signature,
     /// MAC with a key derived from the device key and the reader's ephemeral key: verified.
     Mac,
+    /// QR: the SD-CWT key-binding token signed with the credential's device key: verified.
+    KeyBinding,
 }
 
 /// Revocation as far as it could be checked.
@@ -340,7 +417,10 @@ impl Verifier {
     }
 
     /// The Document Signer certificate and the root it chains to, from the cache or verified now.
-    fn document_signer(&self, leaf_der: &[u8]) -> Result<(Certificate, &Certificate), VerifyError> {
+    pub(crate) fn document_signer(
+        &self,
+        leaf_der: &[u8],
+    ) -> Result<(Certificate, &Certificate), VerifyError> {
         let mut der_digest = [0u8; 32];
         der_digest.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, leaf_der).as_ref());
         let cached = {
@@ -579,7 +659,7 @@ fn check_digests(
     Ok(disclosed)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -12,8 +12,13 @@ use cancuoc_core::mdoc::issuer_signed::Credential;
 use cancuoc_core::mdoc::mso::StatusReference;
 use cancuoc_core::mdoc::session_transcript::SessionTranscript;
 use cancuoc_core::presentation::{present as present_doc, resolve_elements};
+use cancuoc_core::qr::code::{encode as qr_encode, read_image};
+use cancuoc_core::qr::request::QrRequest;
+use cancuoc_core::qr::sd_cwt::{CompactCredential, present_qr};
 use cancuoc_core::trust::TrustList;
-use cancuoc_core::verifier::{Verifier, VerifyRequest};
+use cancuoc_core::verifier::{
+    Challenge, QrVerifyRequest, VerifiedDocument, Verifier, VerifyError, VerifyRequest,
+};
 use cancuoc_core::x509::Certificate;
 use clap::Args;
 use time::Duration;
@@ -58,6 +63,11 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
     );
     let iaca_pem = world.authority.certificate().to_pem()?;
     files::write(&out.join("trust/iaca.pem"), iaca_pem.as_bytes())?;
+    // QR codes name their signer by key id: verifiers also keep the DS certificate.
+    files::write(
+        &out.join("trust/ds.pem"),
+        world.issuer.certificate().to_pem()?.as_bytes(),
+    )?;
     files::write(&out.join("issuer/iaca.pem"), iaca_pem.as_bytes())?;
     files::write_private_key(&out.join("issuer/iaca-key.pem"), world.authority.key())?;
     files::write(
@@ -82,6 +92,12 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
             &out.join(format!("holder/{}.cbor", kind_file(doc.kind()))),
             &bytes,
         )?;
+        if let Some(compact) = world.compact(doc.kind()) {
+            files::write(
+                &out.join(format!("holder/{}.sdcwt", kind_file(doc.kind()))),
+                &compact.to_bytes()?,
+            )?;
+        }
         println!(
             "   {:<34} {:>6} B  {}",
             lang.pick(doc.kind().title_vi(), doc.kind().title_en()),
@@ -137,29 +153,118 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
         status_lists: &[],
         reader_key: None,
     };
-    match Verifier::new(trust).verify_response(&req) {
+    let verifier = Verifier::new(trust);
+    match verifier.verify_response(&req) {
         Ok(docs) => {
             println!();
             for d in &docs {
                 print!("{}", display::verified(d, lang));
             }
             println!();
-            println!(
-                "{}: {}",
-                lang.pick_owned("Tệp đã ghi vào", "Files written to"),
-                out.display()
-            );
-            println!(
-                "   cancuoc verify --trust {0}/trust --response {0}/device-response.cbor --session-transcript {0}/session-transcript.cbor",
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             print!("{}", display::rejected(&e, lang));
-            Ok(ExitCode::from(1))
+            return Ok(ExitCode::from(1));
         }
     }
+
+    // The QR channel: static mode.
+    let verifier = Verifier::new(TrustList::new(vec![
+        world.authority.certificate().clone(),
+        world.issuer.certificate().clone(),
+    ])?);
+    let compact = world
+        .compact(DocumentKind::HealthInsurance)
+        .cloned()
+        .ok_or_else(|| CliError::Usage("demo world has no compact health insurance card".into()))?;
+    let asked = ["holder_name", "birth_date", "sex"];
+    let text = present_qr(&compact, &world.device_key, &asked, None, now)?;
+    let matrix = qr_encode(&text)?;
+    files::write(&out.join("presentation.txt"), text.as_bytes())?;
+    files::write(&out.join("presentation.png"), &matrix.to_png(6)?)?;
+    files::write(&out.join("presentation.svg"), matrix.to_svg().as_bytes())?;
+    say(
+        "⑥ Mã QR tĩnh trên điện thoại (hết hạn sau 60 giây): lễ tân quét ảnh presentation.png",
+        "⑥ Static QR on the phone (expires after 60 seconds): reception scans presentation.png",
+    );
+    println!(
+        "   {} {}, {} {} (M) · presentation.txt, presentation.png",
+        text.len(),
+        lang.pick_owned("ký tự", "characters"),
+        lang.pick_owned("phiên bản QR", "QR version"),
+        matrix.version
+    );
+    let scanned = read_image(&files::read(&out.join("presentation.png"))?)
+        .map_err(|e| CliError::Usage(format!("the demo could not read its own QR: {e}")))?;
+    if scanned != text {
+        return Err(CliError::Usage(
+            "the QR read back differs from the text".into(),
+        ));
+    }
+    let mut exit = ExitCode::SUCCESS;
+    match verifier.verify_qr_text(&scanned, &QrVerifyRequest::new(now)) {
+        Ok(d) => print!("\n{}\n", display::verified(&d, lang)),
+        Err(e) => {
+            print!("{}", display::rejected(&e, lang));
+            exit = ExitCode::from(1);
+        }
+    }
+
+    // Challenge mode: the counter shows a request, the phone answers it.
+    let request = QrRequest::new(
+        "phongkham-anbinh.example.vn",
+        DocumentKind::HealthInsurance,
+        &asked,
+        now,
+        Duration::minutes(5),
+        &mut world.rng,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    let request_text = request.to_text();
+    files::write(&out.join("request.txt"), request_text.as_bytes())?;
+    files::write(
+        &out.join("request.png"),
+        &qr_encode(&request_text)?.to_png(6)?,
+    )?;
+    say(
+        "⑦ Chế độ yêu cầu: quầy hiển thị mã yêu cầu (request.png), công dân đồng ý chỉ trình họ tên",
+        "⑦ Challenge mode: the counter shows a request (request.png); the citizen agrees to show only the name",
+    );
+    let parsed =
+        QrRequest::from_text(&request_text, now).map_err(|e| CliError::Usage(e.to_string()))?;
+    let answer = present_qr(
+        &compact,
+        &world.device_key,
+        &["holder_name"],
+        Some(&parsed),
+        now,
+    )?;
+    files::write(&out.join("answer.txt"), answer.as_bytes())?;
+    let req = QrVerifyRequest {
+        challenge: Some(request.challenge()),
+        ..QrVerifyRequest::new(now)
+    };
+    match verifier.verify_qr_text(&answer, &req) {
+        Ok(d) => print!("\n{}\n", display::verified(&d, lang)),
+        Err(e) => {
+            print!("{}", display::rejected(&e, lang));
+            exit = ExitCode::from(1);
+        }
+    }
+    println!(
+        "{}: {}",
+        lang.pick_owned("Tệp đã ghi vào", "Files written to"),
+        out.display()
+    );
+    println!(
+        "   cancuoc verify --trust {0}/trust --response {0}/device-response.cbor --session-transcript {0}/session-transcript.cbor",
+        out.display()
+    );
+    println!(
+        "   cancuoc verify --trust {0}/trust --image {0}/presentation.png --max-age 3600",
+        out.display()
+    );
+    Ok(exit)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -180,16 +285,36 @@ impl PickOwned for Lang {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["response", "image", "text"])))]
 pub struct VerifyArgs {
-    /// Directory of trusted IACA certificates (*.pem), or one PEM file.
+    /// Directory of trusted certificates (*.pem): IACA roots, and the Document Signers whose
+    /// key ids QR codes name.
     #[arg(long)]
     trust: PathBuf,
-    /// The DeviceResponse (CBOR).
+    /// An ISO 18013-5 DeviceResponse (CBOR).
+    #[arg(long, requires = "session_transcript")]
+    response: Option<PathBuf>,
+    /// SessionTranscriptBytes (tag 24) or a bare SessionTranscript (CBOR), with --response.
     #[arg(long)]
-    response: PathBuf,
-    /// SessionTranscriptBytes (tag 24) or a bare SessionTranscript (CBOR).
+    session_transcript: Option<PathBuf>,
+    /// A QR code image (PNG or JPEG).
     #[arg(long)]
-    session_transcript: PathBuf,
+    image: Option<PathBuf>,
+    /// The text of a QR code (CC1:…).
+    #[arg(long)]
+    text: Option<String>,
+    /// Challenge mode: the nonce of the request this QR answers (hex), with --audience.
+    #[arg(long, requires = "audience")]
+    nonce: Option<String>,
+    /// Challenge mode: the verifier identity the request named.
+    #[arg(long, requires = "nonce")]
+    audience: Option<String>,
+    /// Challenge mode: the request QR text (CR1:…) instead of --nonce and --audience.
+    #[arg(long, conflicts_with_all = ["nonce", "audience"])]
+    request: Option<String>,
+    /// How old a QR presentation may be, in seconds.
+    #[arg(long, default_value_t = 60)]
+    max_age: i64,
     /// Verify as of this time (RFC 3339); default: now.
     #[arg(long)]
     now: Option<String>,
@@ -201,49 +326,102 @@ pub struct VerifyArgs {
     json: bool,
 }
 
-pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
-    let trust = files::trust_list(&a.trust)?;
-    let response = files::read(&a.response)?;
-    let transcript =
-        SessionTranscript::from_bytes(&files::read(&a.session_transcript)?).map_err(|e| {
-            CliError::Input {
-                path: a.session_transcript.clone(),
-                problem: e.to_string(),
-            }
-        })?;
-    let now = files::now(a.now.as_deref())?;
-    let reader_key = a
-        .reader_key
-        .as_deref()
-        .map(files::read_private_key)
-        .transpose()?;
-    let req = VerifyRequest {
-        response: &response,
-        transcript: &transcript,
-        now,
-        status_lists: &[],
-        reader_key: reader_key.as_ref(),
-    };
-    match Verifier::new(trust).verify_response(&req) {
+fn report(result: Result<Vec<VerifiedDocument>, VerifyError>, json: bool, lang: Lang) -> ExitCode {
+    match result {
         Ok(docs) => {
-            if a.json {
+            if json {
                 println!("{}", display::verified_json(&docs));
             } else {
                 for d in &docs {
                     print!("{}", display::verified(d, lang));
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Err(e) => {
-            if a.json {
+            if json {
                 println!("{}", display::rejected_json(&e, lang));
             } else {
                 print!("{}", display::rejected(&e, lang));
             }
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
     }
+}
+
+pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
+    let verifier = Verifier::new(files::trust_list(&a.trust)?);
+    let now = files::now(a.now.as_deref())?;
+    if let (Some(response), Some(st)) = (&a.response, &a.session_transcript) {
+        let response = files::read(response)?;
+        let transcript =
+            SessionTranscript::from_bytes(&files::read(st)?).map_err(|e| CliError::Input {
+                path: st.clone(),
+                problem: e.to_string(),
+            })?;
+        let reader_key = a
+            .reader_key
+            .as_deref()
+            .map(files::read_private_key)
+            .transpose()?;
+        let req = VerifyRequest {
+            response: &response,
+            transcript: &transcript,
+            now,
+            status_lists: &[],
+            reader_key: reader_key.as_ref(),
+        };
+        return Ok(report(verifier.verify_response(&req), a.json, lang));
+    }
+    let text = match (&a.text, &a.image) {
+        (Some(t), _) => t.clone(),
+        (None, Some(path)) => match read_image(&files::read(path)?) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(CliError::Input {
+                    path: path.clone(),
+                    problem: e.to_string(),
+                });
+            }
+        },
+        (None, None) => return Err(CliError::Usage("give --response, --image or --text".into())),
+    };
+    let request = a
+        .request
+        .as_deref()
+        .map(|r| {
+            QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
+        })
+        .transpose()?;
+    let nonce = a
+        .nonce
+        .as_deref()
+        .map(|n| hex_decode(n).ok_or_else(|| CliError::Usage("--nonce is not hex".into())))
+        .transpose()?;
+    let challenge = match (&request, &nonce, &a.audience) {
+        (Some(r), _, _) => Some(r.challenge()),
+        (None, Some(n), Some(aud)) => Some(Challenge {
+            audience: aud,
+            nonce: n,
+            kind: None,
+        }),
+        _ => None,
+    };
+    let mut req = QrVerifyRequest::new(now);
+    req.max_age = Duration::seconds(a.max_age);
+    req.challenge = challenge;
+    let result = verifier.verify_qr_text(&text, &req).map(|d| vec![d]);
+    Ok(report(result, a.json, lang))
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +503,9 @@ pub struct IssueArgs {
     /// Output credential (CBOR).
     #[arg(long)]
     out: PathBuf,
+    /// Also issue the compact credential for QR presentations (SD-CWT) to this file.
+    #[arg(long)]
+    qr_out: Option<PathBuf>,
     /// Days the credential is valid from now.
     #[arg(long, default_value_t = 90)]
     valid_days: i64,
@@ -364,15 +545,14 @@ pub fn issue(a: IssueArgs) -> Result<ExitCode, CliError> {
         index,
         uri: a.status_uri.clone(),
     });
-    let cred = issuer.issue(
-        &doc,
-        &holder,
-        validity,
-        status,
-        now,
-        &mut files::rng(a.seed)?,
-    )?;
+    let mut rng = files::rng(a.seed)?;
+    let cred = issuer.issue(&doc, &holder, validity, status, now, &mut rng)?;
     files::write(&a.out, &cred.to_bytes()?)?;
+    if let Some(qr_out) = &a.qr_out {
+        let compact =
+            issuer.issue_compact(&doc, &holder, validity, a.status_index, now, &mut rng)?;
+        files::write(qr_out, &compact.to_bytes()?)?;
+    }
     println!("{}", a.out.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -411,41 +591,146 @@ pub fn transcript(a: TranscriptArgs) -> Result<ExitCode, CliError> {
 
 #[derive(Debug, Args)]
 pub struct PresentArgs {
-    /// The credential (CBOR, from `cancuoc issue`).
+    /// The credential: an mdoc (CBOR, from `cancuoc issue --out`), or with --qr a compact
+    /// credential (from `cancuoc issue --qr-out`).
     #[arg(long)]
     credential: PathBuf,
     /// The holder's private device key (PKCS#8 PEM).
     #[arg(long)]
     device_key: PathBuf,
     /// Elements to disclose: identifiers (card_code) or namespace/identifier, comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// With --qr, the always-disclosed elements come without asking and this may be empty.
+    #[arg(long, value_delimiter = ',')]
     elements: Vec<String>,
-    /// The verifier's session transcript (from `cancuoc transcript`).
+    /// The verifier's session transcript (from `cancuoc transcript`), for an mdoc response.
+    #[arg(long, required_unless_present = "qr")]
+    session_transcript: Option<PathBuf>,
+    /// Present as a QR code (SD-CWT): static mode, or challenge mode with --request.
     #[arg(long)]
-    session_transcript: PathBuf,
-    /// Output DeviceResponse (CBOR).
+    qr: bool,
+    /// Challenge mode: the verifier's request QR text (CR1:…).
+    #[arg(long, requires = "qr")]
+    request: Option<String>,
+    /// Also write the QR code as a PNG.
+    #[arg(long, requires = "qr")]
+    png: Option<PathBuf>,
+    /// Present as of this time (RFC 3339); default: now.
+    #[arg(long)]
+    now: Option<String>,
+    /// Output: the DeviceResponse (CBOR), or with --qr the QR text.
     #[arg(long)]
     out: PathBuf,
 }
 
 pub fn present(a: PresentArgs) -> Result<ExitCode, CliError> {
-    let cred =
-        Credential::from_bytes(&files::read(&a.credential)?).map_err(|e| CliError::Input {
-            path: a.credential.clone(),
+    let key = files::read_private_key(&a.device_key)?;
+    let names: Vec<&str> = a
+        .elements
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let bytes = files::read(&a.credential)?;
+    let input = |e: String| CliError::Input {
+        path: a.credential.clone(),
+        problem: e,
+    };
+    if a.qr {
+        let now = files::now(a.now.as_deref())?;
+        let cred = CompactCredential::from_bytes(&bytes).map_err(|e| input(e.to_string()))?;
+        let request = a
+            .request
+            .as_deref()
+            .map(|r| {
+                QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
+            })
+            .transpose()?;
+        if let Some(r) = &request {
+            if r.kind != cred.kind {
+                return Err(CliError::Usage(format!(
+                    "the request asks for {}, the credential is {}",
+                    r.kind.doc_type(),
+                    cred.kind.doc_type()
+                )));
+            }
+        }
+        let text = present_qr(&cred, &key, &names, request.as_ref(), now)?;
+        files::write(&a.out, text.as_bytes())?;
+        if let Some(png) = &a.png {
+            files::write(png, &qr_encode(&text)?.to_png(6)?)?;
+        }
+        println!("{}", a.out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let st = a.session_transcript.as_ref().ok_or_else(|| {
+        CliError::Usage("--session-transcript is needed for an mdoc response".into())
+    })?;
+    let cred = Credential::from_bytes(&bytes).map_err(|e| input(e.to_string()))?;
+    let transcript =
+        SessionTranscript::from_bytes(&files::read(st)?).map_err(|e| CliError::Input {
+            path: st.clone(),
             problem: e.to_string(),
         })?;
-    let key = files::read_private_key(&a.device_key)?;
-    let transcript =
-        SessionTranscript::from_bytes(&files::read(&a.session_transcript)?).map_err(|e| {
-            CliError::Input {
-                path: a.session_transcript.clone(),
-                problem: e.to_string(),
-            }
-        })?;
-    let names: Vec<&str> = a.elements.iter().map(String::as_str).collect();
     let elements = resolve_elements(&cred, &names)?;
     let response = present_doc(&cred, &key, &elements, &transcript)?.to_bytes()?;
     files::write(&a.out, &response)?;
     println!("{}", a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The verifier's identity (relying-party identifier).
+    #[arg(long)]
+    verifier: String,
+    /// citizen_identity, driving_licence, health_insurance or vehicle_registration.
+    #[arg(long)]
+    kind: String,
+    /// Selectively disclosable elements asked for, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    elements: Vec<String>,
+    /// How long the request stays valid, in seconds.
+    #[arg(long, default_value_t = 300)]
+    ttl: i64,
+    #[arg(long)]
+    now: Option<String>,
+    /// Output: the request QR text.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write the request QR code as a PNG.
+    #[arg(long)]
+    png: Option<PathBuf>,
+}
+
+pub fn request(a: RequestArgs) -> Result<ExitCode, CliError> {
+    let kind = DocumentKind::ALL
+        .into_iter()
+        .find(|k| kind_file(*k) == a.kind)
+        .ok_or_else(|| CliError::Usage(format!("unknown kind {:?}", a.kind)))?;
+    let now = files::now(a.now.as_deref())?;
+    let names: Vec<&str> = a
+        .elements
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !(1..=86_400).contains(&a.ttl) {
+        return Err(CliError::Usage("--ttl must be 1–86400 seconds".into()));
+    }
+    let req = QrRequest::new(
+        &a.verifier,
+        kind,
+        &names,
+        now,
+        Duration::seconds(a.ttl),
+        &mut files::rng(None)?,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    let text = req.to_text();
+    files::write(&a.out, text.as_bytes())?;
+    if let Some(png) = &a.png {
+        files::write(png, &qr_encode(&text)?.to_png(6)?)?;
+    }
+    println!("{text}");
     Ok(ExitCode::SUCCESS)
 }

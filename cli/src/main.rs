@@ -38,6 +38,8 @@ pub enum CliError {
     Presentation(#[from] cancuoc_core::presentation::PresentationError),
     #[error("encoding: {0}")]
     Cbor(#[from] cancuoc_core::cbor::CborError),
+    #[error("QR code: {0}")]
+    Qr(#[from] cancuoc_core::qr::code::QrEncodeError),
     #[error("session transcript: {0}")]
     Transcript(#[from] cancuoc_core::mdoc::session_transcript::TranscriptError),
 }
@@ -88,8 +90,10 @@ enum Command {
     Issue(commands::IssueArgs),
     /// Make a SessionTranscript for a verifier (OpenID4VP handover, ISO 18013-7).
     Transcript(commands::TranscriptArgs),
-    /// Present chosen elements of a credential as a signed DeviceResponse (CBOR).
+    /// Present chosen elements of a credential: a signed DeviceResponse (CBOR) or a QR code.
     Present(commands::PresentArgs),
+    /// Make a verifier's request QR (challenge mode).
+    Request(commands::RequestArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
         Command::Issue(a) => commands::issue(a),
         Command::Transcript(a) => commands::transcript(a),
         Command::Present(a) => commands::present(a),
+        Command::Request(a) => commands::request(a),
     };
     match result {
         Ok(code) => code,

@@ -114,6 +114,10 @@ pub fn rejection_reason(error: &VerifyError, lang: Lang) -> &'static str {
             "Mã QR không trả lời yêu cầu này (sai mã yêu cầu)",
             "The QR code does not answer this request (wrong nonce)",
         ),
+        "wrong_document" => lang.pick(
+            "Mã QR trình một giấy tờ khác với giấy tờ được yêu cầu",
+            "The QR code shows another document than the one requested",
+        ),
         "wrong_audience" => lang.pick(
             "Mã QR dành cho nơi kiểm tra khác",
             "The QR code is meant for another verifier",

@@ -26,7 +26,7 @@ use crate::trust::{StatusList, TrustList};
 use crate::x509::{Certificate, CertificateError};
 
 mod qr;
-pub use qr::QrVerifyRequest;
+pub use qr::{Challenge, QrImageError, QrVerifyRequest};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -159,6 +159,8 @@ pub enum VerifyError {
     TooOld { age_seconds: i64, max_seconds: i64 },
     #[error("freshness: the presentation is dated {seconds} s in the future")]
     FromTheFuture { seconds: i64 },
+    #[error("challenge: the request asked for {expected}, the presentation is {found}")]
+    WrongDocument { expected: String, found: String },
     #[error("challenge: the presentation does not carry the nonce of this request")]
     WrongNonce,
     #[error("challenge: the presentation is addressed to {found:?}, not {expected:?}")]
@@ -186,7 +188,7 @@ impl VerifyError {
             E::CredentialExpired { .. } | E::CredentialNotYetValid { .. } => Check::MsoValidity,
             E::KeyBinding(_) => Check::DeviceAuthentication,
             E::TooOld { .. } | E::FromTheFuture { .. } => Check::Freshness,
-            E::WrongNonce | E::WrongAudience { .. } => Check::Challenge,
+            E::WrongNonce | E::WrongAudience { .. } | E::WrongDocument { .. } => Check::Challenge,
             E::Structure(_) | E::NoDocuments | E::NothingDisclosed | E::IssuerAuth(_) => {
                 Check::Structure
             }
@@ -234,6 +236,7 @@ impl VerifyError {
             E::TooOld { .. } => "too_old",
             E::FromTheFuture { .. } => "from_the_future",
             E::WrongNonce => "wrong_nonce",
+            E::WrongDocument { .. } => "wrong_document",
             E::WrongAudience { .. } => "wrong_audience",
             E::Structure(_) | E::IssuerAuth(_) => "malformed_structure",
             E::NoDocuments => "no_documents",

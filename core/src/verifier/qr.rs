@@ -29,6 +29,26 @@ use crate::trust::StatusList;
 /// The most characters a QR code holds (version 40, alphanumeric, level L).
 pub const MAX_QR_TEXT: usize = 4296;
 
+/// What a challenge-mode presentation must carry: the verifier's identity as audience, its
+/// nonce, and (when known) the document asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Challenge<'a> {
+    pub audience: &'a str,
+    pub nonce: &'a [u8],
+    pub kind: Option<crate::document::DocumentKind>,
+}
+
+impl QrRequest {
+    /// What a presentation answering this request must carry.
+    pub fn challenge(&self) -> Challenge<'_> {
+        Challenge {
+            audience: &self.verifier,
+            nonce: &self.nonce,
+            kind: Some(self.kind),
+        }
+    }
+}
+
 /// What to verify a QR presentation against.
 #[derive(Debug, Clone, Copy)]
 pub struct QrVerifyRequest<'a> {
@@ -38,7 +58,7 @@ pub struct QrVerifyRequest<'a> {
     /// Tolerated clock difference between phone and verifier: 30 s by default.
     pub clock_skew: Duration,
     /// The request this presentation must answer (challenge mode); `None` for static mode.
-    pub challenge: Option<&'a QrRequest>,
+    pub challenge: Option<Challenge<'a>>,
     pub status_lists: &'a [StatusList],
 }
 
@@ -223,9 +243,7 @@ impl Verifier {
             Some(Item::Bytes(n)) => Some(n.clone()),
             Some(_) => return Err(structure("SD-KBT.cnonce", "not bytes")),
         };
-        let expected_aud = req
-            .challenge
-            .map_or(STATIC_AUDIENCE, |c| c.verifier.as_str());
+        let expected_aud = req.challenge.map_or(STATIC_AUDIENCE, |c| c.audience);
         if aud != expected_aud {
             return Err(VerifyError::WrongAudience {
                 expected: expected_aud.to_owned(),
@@ -234,18 +252,16 @@ impl Verifier {
         }
         match (req.challenge, cnonce) {
             (None, None) => {}
-            (Some(c), Some(n)) if crate::verifier::constant_time_eq(&c.nonce, &n) => {
-                checks.push(Check::Challenge)
+            (Some(c), Some(n)) if crate::verifier::constant_time_eq(c.nonce, &n) => {
+                if let Some(k) = c.kind.filter(|k| *k != kind) {
+                    return Err(VerifyError::WrongDocument {
+                        expected: k.doc_type().to_owned(),
+                        found: kind.doc_type().to_owned(),
+                    });
+                }
+                checks.push(Check::Challenge);
             }
             _ => return Err(VerifyError::WrongNonce),
-        }
-        if let Some(c) = req.challenge {
-            if c.kind != kind {
-                return Err(VerifyError::WrongAudience {
-                    expected: c.kind.doc_type().to_owned(),
-                    found: kind.doc_type().to_owned(),
-                });
-            }
         }
 
         // 11. Revocation.
@@ -581,13 +597,13 @@ mod tests {
         let card = w.compact(DocumentKind::HealthInsurance).unwrap();
         let text = present_qr(card, &w.device_key, &["holder_name"], Some(&parsed), NOW).unwrap();
         let ok = QrVerifyRequest {
-            challenge: Some(&req),
+            challenge: Some(req.challenge()),
             ..QrVerifyRequest::new(NOW)
         };
         let d = v.verify_qr_text(&text, &ok).unwrap();
         assert!(d.checks.contains(&Check::Challenge));
         let other = QrVerifyRequest {
-            challenge: Some(&req2),
+            challenge: Some(req2.challenge()),
             ..QrVerifyRequest::new(NOW)
         };
         assert_eq!(

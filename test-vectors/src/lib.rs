@@ -21,6 +21,8 @@ use cancuoc_core::mdoc::session_transcript::{SessionTranscript, TranscriptError}
 use cancuoc_core::presentation::{ElementRef, PresentationError, present, resolve_elements};
 use cancuoc_core::x509::{CertificateError, CertificateParams};
 use ciborium::value::Value;
+
+mod qr;
 use serde_json::json;
 use time::{Duration, OffsetDateTime, macros::datetime};
 
@@ -482,6 +484,9 @@ pub fn generate() -> Result<Vec<File>, Error> {
         "now": "2020-10-01T13:30:02Z",
         "expect": { "valid": true, "doc_type": "org.iso.18013.5.1.mDL", "device_authentication": "mac" },
     }));
+
+    let mut world = world;
+    qr::generate(&mut world, &mut files, &mut vectors)?;
 
     let manifest = json!({
         "about": "cancuoc test vectors: ISO/IEC 18013-5 DeviceResponses and their expected verification outcome. Regenerate with: cargo run -p cancuoc-test-vectors --bin generate-vectors. Paths are relative to this directory; 'now' is the verification time.",

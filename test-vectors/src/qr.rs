@@ -105,6 +105,7 @@ impl Out<'_> {
         }
         self.vectors.push(v);
     }
+    #[allow(clippy::too_many_arguments)]
     fn reject(
         &mut self,
         name: &str,

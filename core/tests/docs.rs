@@ -21,7 +21,10 @@ fn qr_profile_tables_match_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/qr-profile.md");
     let doc = std::fs::read_to_string(&path).unwrap_or_default();
     let tables = cancuoc_core::qr::profile::tables_markdown();
-    let (begin, end) = ("<!-- BEGIN GENERATED TABLES -->\n", "<!-- END GENERATED TABLES -->");
+    let (begin, end) = (
+        "<!-- BEGIN GENERATED TABLES -->\n",
+        "<!-- END GENERATED TABLES -->",
+    );
     if std::env::var_os("CANCUOC_WRITE_DOCS").is_some() {
         if let (Some(b), Some(e)) = (doc.find(begin), doc.find(end)) {
             let updated = format!("{}{}{}{}", &doc[..b + begin.len()], tables, "\n", &doc[e..]);

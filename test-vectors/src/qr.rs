@@ -201,6 +201,11 @@ pub fn generate(
         .ok_or(Error::Missing("card"))?;
     let key = world.device_key.clone();
     let clinic = sd_cwt::present_qr(&card, &key, ASKED, None, T0)?;
+    let png = cancuoc_core::qr::code::encode(&clinic)
+        .map_err(|_| Error::Missing("qr"))?
+        .to_png(4)
+        .map_err(|_| Error::Missing("png"))?;
+    out.files.push(("qr/valid-clinic-static.png".into(), png));
     out.add("valid-clinic-static", "the clinic presentation: card code, validity, facility always; name, birth date, sex asked", clinic.clone(), later, None, json!({"valid": true, "doc_type": card.kind.doc_type(), "disclosed_count": 8}));
 
     // Tampered disclosure: the holder changes the name in its disclosure and signs again.

@@ -239,7 +239,9 @@ pub fn tables_markdown() -> String {
                 e.key,
                 e.namespace,
                 e.identifier,
-                spec.map_or("?", |s| s.cbor_type).replace('|', "\\|").replace("full-date", "tag 100 days"),
+                spec.map_or("?", |s| s.cbor_type)
+                    .replace('|', "\\|")
+                    .replace("full-date", "tag 100 days"),
                 if e.always { "always" } else { "selectively" }
             ));
         }

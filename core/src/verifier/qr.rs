@@ -572,6 +572,51 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_committed_png_and_jpeg_and_a_camera_frame() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors");
+        let trust: Vec<String> = ["trust/iaca.pem", "trust/ds.pem"]
+            .iter()
+            .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+            .collect();
+        let v = Verifier::new(TrustList::from_pem_texts(trust.iter().map(String::as_str)).unwrap());
+        let req = QrVerifyRequest::new(NOW + Duration::seconds(20));
+        let text = std::fs::read_to_string(dir.join("qr/valid-clinic-static.txt")).unwrap();
+        for image in ["qr/valid-clinic-static.png", "qr/valid-clinic-static.jpg"] {
+            let bytes = std::fs::read(dir.join(image)).unwrap();
+            assert_eq!(
+                crate::qr::code::read_image(&bytes).unwrap(),
+                text,
+                "{image}"
+            );
+            assert_eq!(
+                v.verify_qr_image(&bytes, &req).unwrap().disclosed.len(),
+                8,
+                "{image}"
+            );
+        }
+        // A raw grayscale frame with the code off-centre.
+        let m = crate::qr::code::encode(&text).unwrap();
+        let (side, gray) = m.to_gray(4, 4);
+        let (fw, fh) = (640usize, 480usize);
+        let mut frame = vec![128u8; fw * fh];
+        for y in 0..side {
+            frame[(40 + y) * fw + 100..(40 + y) * fw + 100 + side]
+                .copy_from_slice(&gray[y * side..(y + 1) * side]);
+        }
+        assert_eq!(
+            v.verify_qr_frame(fw, fh, &frame, &req)
+                .unwrap()
+                .disclosed
+                .len(),
+            8
+        );
+        assert!(matches!(
+            v.verify_qr_frame(fw, fh, &frame[1..], &req),
+            Err(QrImageError::Read(_))
+        ));
+    }
+
+    #[test]
     fn challenge_mode_binds_nonce_and_audience() {
         let (mut w, v) = setup();
         let req = QrRequest::new(

@@ -188,6 +188,33 @@ pub fn from_item(item: &Item) -> Option<ElementValue> {
     })
 }
 
+/// The element tables of docs/qr-profile.md, rendered from [`elements`] (a test keeps the
+/// document in step).
+pub fn tables_markdown() -> String {
+    let mut out = String::new();
+    for kind in DocumentKind::ALL {
+        out.push_str(&format!(
+            "\n### {} — document code {}\n\n| key | element (namespace / identifier in the mdoc) | disclosed |\n|---|---|---|\n",
+            kind.title_en(),
+            doc_code(kind)
+        ));
+        for e in elements(kind) {
+            let spec = kind.element(e.namespace, e.identifier);
+            out.push_str(&format!(
+                "| {} | `{}` / `{}` ({}) | {} |\n",
+                e.key,
+                e.namespace,
+                e.identifier,
+                spec.map_or("?", |s| s.cbor_type)
+                    .replace('|', "\\|")
+                    .replace("full-date", "tag 100 days"),
+                if e.always { "always" } else { "selectively" }
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,31 +247,4 @@ mod tests {
         let v = ElementValue::FullDate(date!(2026 - 12 - 31));
         assert_eq!(from_item(&to_item(&v)), Some(v));
     }
-}
-
-/// The element tables of docs/qr-profile.md, rendered from [`elements`] (a test keeps the
-/// document in step).
-pub fn tables_markdown() -> String {
-    let mut out = String::new();
-    for kind in DocumentKind::ALL {
-        out.push_str(&format!(
-            "\n### {} — document code {}\n\n| key | element (namespace / identifier in the mdoc) | disclosed |\n|---|---|---|\n",
-            kind.title_en(),
-            doc_code(kind)
-        ));
-        for e in elements(kind) {
-            let spec = kind.element(e.namespace, e.identifier);
-            out.push_str(&format!(
-                "| {} | `{}` / `{}` ({}) | {} |\n",
-                e.key,
-                e.namespace,
-                e.identifier,
-                spec.map_or("?", |s| s.cbor_type)
-                    .replace('|', "\\|")
-                    .replace("full-date", "tag 100 days"),
-                if e.always { "always" } else { "selectively" }
-            ));
-        }
-    }
-    out
 }

@@ -254,7 +254,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), QrReadError> {
         .jpeg_set_out_colorspace(ColorSpace::Luma)
         .set_max_width(MAX_IMAGE_SIDE)
         .set_max_height(MAX_IMAGE_SIDE);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(bytes, options);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(Cursor::new(bytes), options);
     let pixels = decoder
         .decode()
         .map_err(|e| QrReadError::Image(format!("{e:?}")))?;
@@ -280,6 +280,21 @@ mod tests {
         let (side, gray) = m.to_gray(3, 4);
         assert_eq!(read_gray(side, side, &gray).unwrap(), text);
         assert!(m.to_svg().starts_with("<svg"));
+    }
+
+    #[test]
+    fn fuzz_regressions_read_without_panicking() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/fuzz-regressions");
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.file_name().and_then(|f| f.to_str()).is_some_and(|f| f.starts_with("qr_image-")) {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(read_image(&bytes).is_err(), "{}", path.display());
+                n += 1;
+            }
+        }
+        assert!(n >= 1);
     }
 
     #[test]

@@ -284,11 +284,16 @@ mod tests {
 
     #[test]
     fn fuzz_regressions_read_without_panicking() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/fuzz-regressions");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../test-vectors/fuzz-regressions");
         let mut n = 0;
         for e in std::fs::read_dir(dir).unwrap() {
             let path = e.unwrap().path();
-            if path.file_name().and_then(|f| f.to_str()).is_some_and(|f| f.starts_with("qr_image-")) {
+            if path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .is_some_and(|f| f.starts_with("qr_image-"))
+            {
                 let bytes = std::fs::read(&path).unwrap();
                 assert!(read_image(&bytes).is_err(), "{}", path.display());
                 n += 1;

@@ -29,10 +29,16 @@ use crate::x509::Certificate;
 pub const HEADER_KID: i64 = 4;
 /// COSE header `kcwt`: the SD-CWT inside the key-binding token.
 pub const HEADER_KCWT: i64 = 13;
-/// SD-CWT unprotected header `sd_claims`: the salted disclosures.
+/// COSE header `typ` (RFC 9596).
+pub const HEADER_TYP: i64 = 16;
+/// `typ` of an SD-CWT: CoAP content format 293 (`application/sd-cwt`).
+pub const TYP_SD_CWT: i64 = 293;
+/// `typ` of an SD-KBT: CoAP content format 294 (`application/kb+cwt`).
+pub const TYP_KB_CWT: i64 = 294;
+/// SD-CWT unprotected header `sd_claims`: the salted disclosures (omitted when none).
 pub const HEADER_SD_CLAIMS: i64 = 17;
-/// SD-CWT protected header `sd_alg`: the disclosure hash algorithm.
-pub const HEADER_SD_ALG: i64 = 18;
+/// SD-CWT protected header `sd_alg`: the disclosure hash algorithm; absent means SHA-256.
+pub const HEADER_SD_ALG: i64 = 170;
 /// `sd_alg` value: SHA-256 (COSE algorithm -16).
 pub const SD_ALG_SHA256: i64 = -16;
 /// Map key under which the hashes of redacted claims are listed: `simple(59)`.
@@ -118,6 +124,20 @@ impl CompactCredential {
             })
             .collect()
     }
+}
+
+/// An unprotected header with `sd_claims`, or an empty one when there is nothing to disclose
+/// (the draft forbids an empty `sd_claims`).
+fn sd_claims_header(disclosures: Vec<Vec<u8>>) -> coset::Header {
+    if disclosures.is_empty() {
+        return coset::Header::default();
+    }
+    HeaderBuilder::new()
+        .value(
+            HEADER_SD_CLAIMS,
+            Value::Array(disclosures.into_iter().map(Value::Bytes).collect()),
+        )
+        .build()
 }
 
 /// The `sd_claims` of an SD-CWT's unprotected header (empty when absent or malformed).
@@ -213,17 +233,13 @@ impl Issuer {
         if let Some(i) = status_index {
             payload.push((Item::Int(CLAIM_STATUS_INDEX), Item::Int(i128::from(i))));
         }
+        // sd_alg is left out: SHA-256 is the draft's default.
         let mut protected = HeaderBuilder::new()
             .algorithm(iana::Algorithm::ES256)
-            .value(HEADER_SD_ALG, Value::Integer(SD_ALG_SHA256.into()))
+            .value(HEADER_TYP, Value::Integer(TYP_SD_CWT.into()))
             .build();
         protected.key_id = issuer_kid(self.certificate());
-        let unprotected = HeaderBuilder::new()
-            .value(
-                HEADER_SD_CLAIMS,
-                Value::Array(disclosures.into_iter().map(Value::Bytes).collect()),
-            )
-            .build();
+        let unprotected = sd_claims_header(disclosures);
         let key = self.key();
         let sd_cwt = CoseSign1Builder::new()
             .protected(protected)
@@ -302,12 +318,7 @@ pub fn present_qr(
     // Keep the issuer's order, so the same choice always gives the same bytes.
     chosen.sort_by_key(|d| available.iter().position(|(a, _)| a == d));
     let mut presented = credential.sd_cwt.clone();
-    presented.unprotected = HeaderBuilder::new()
-        .value(
-            HEADER_SD_CLAIMS,
-            Value::Array(chosen.into_iter().map(Value::Bytes).collect()),
-        )
-        .build();
+    presented.unprotected = sd_claims_header(chosen);
     check_binding(credential, signer)?;
     let kcwt = presented
         .to_cbor_value()
@@ -328,6 +339,7 @@ pub fn present_qr(
     }
     let protected = HeaderBuilder::new()
         .algorithm(iana::Algorithm::ES256)
+        .value(HEADER_TYP, Value::Integer(TYP_KB_CWT.into()))
         .value(HEADER_KCWT, kcwt)
         .build();
     let kbt = CoseSign1Builder::new()

@@ -22,7 +22,8 @@ use crate::qr::profile::{
 use crate::qr::request::QrRequest;
 use crate::qr::sd_cwt::{
     self, CLAIM_AUD, CLAIM_CNF, CLAIM_CNONCE, CLAIM_EXP, CLAIM_IAT, CLAIM_NBF, CNF_COSE_KEY,
-    HEADER_KCWT, HEADER_SD_ALG, HEADER_SD_CLAIMS, REDACTED_KEYS, SD_ALG_SHA256, STATIC_AUDIENCE,
+    HEADER_KCWT, HEADER_SD_ALG, HEADER_SD_CLAIMS, HEADER_TYP, REDACTED_KEYS, SD_ALG_SHA256,
+    STATIC_AUDIENCE, TYP_KB_CWT, TYP_SD_CWT,
 };
 use crate::trust::StatusList;
 
@@ -138,6 +139,11 @@ impl Verifier {
         if !kbt.unprotected.is_empty() {
             return Err(structure("SD-KBT.unprotected", "must be empty"));
         }
+        if header_value(&kbt.protected.header, HEADER_TYP).and_then(cbor::as_i64)
+            != Some(TYP_KB_CWT)
+        {
+            return Err(structure("SD-KBT.typ", "must be 294 (application/kb+cwt)"));
+        }
         let kcwt = header_value(&kbt.protected.header, HEADER_KCWT)
             .ok_or_else(|| structure("SD-KBT", "no kcwt header"))?;
         let sd_cwt = cose::parse_sign1(kcwt).map_err(VerifyError::IssuerAuth)?;
@@ -217,8 +223,19 @@ impl Verifier {
         cose::verify_sign1_attached(&kbt, &device_key).map_err(VerifyError::KeyBinding)?;
         checks.push(Check::DeviceAuthentication);
 
-        // 9. Freshness.
+        // 9. Freshness, and the draft's ordering of the two tokens' times.
         let iat = time_of(kbt_claims.get(&Item::Int(CLAIM_IAT)), "SD-KBT.iat")?;
+        if signed < valid_from || signed >= valid_until || valid_from >= valid_until {
+            return Err(structure("SD-CWT", "nbf ≤ iat < exp does not hold"));
+        }
+        if iat < signed {
+            return Err(structure("SD-KBT.iat", "earlier than the credential's iat"));
+        }
+        if iat >= valid_until {
+            return Err(VerifyError::CredentialExpired {
+                valid_until: crate::time_fmt::tdate(valid_until),
+            });
+        }
         if iat > req.now + req.clock_skew {
             return Err(VerifyError::FromTheFuture {
                 seconds: (iat - req.now).whole_seconds(),
@@ -377,13 +394,24 @@ fn check_sd_cwt_headers(sd_cwt: &CoseSign1) -> Result<(), VerifyError> {
             expected: "ES256",
         }));
     }
-    if header_value(h, HEADER_SD_ALG).and_then(cbor::as_i64) != Some(SD_ALG_SHA256) {
-        return Err(structure("SD-CWT.sd_alg", "must be SHA-256 (-16)"));
+    if header_value(h, HEADER_TYP).and_then(cbor::as_i64) != Some(TYP_SD_CWT) {
+        return Err(structure("SD-CWT.typ", "must be 293 (application/sd-cwt)"));
+    }
+    if let Some(alg) = header_value(h, HEADER_SD_ALG) {
+        if cbor::as_i64(alg) != Some(SD_ALG_SHA256) {
+            return Err(structure(
+                "SD-CWT.sd_alg",
+                "must be SHA-256 (-16) when present",
+            ));
+        }
     }
     if h.key_id.len() != sd_cwt::KID_BYTES {
         return Err(structure("SD-CWT.kid", "must be 8 bytes"));
     }
     let u = &sd_cwt.unprotected;
+    if u.is_empty() {
+        return Ok(()); // nothing disclosed: sd_claims is omitted
+    }
     let only_sd_claims = u.rest.len() == 1
         && u.alg.is_none()
         && u.key_id.is_empty()
@@ -394,13 +422,15 @@ fn check_sd_cwt_headers(sd_cwt: &CoseSign1) -> Result<(), VerifyError> {
         && u.counter_signatures.is_empty();
     match header_value(u, HEADER_SD_CLAIMS) {
         Some(Value::Array(a))
-            if only_sd_claims && a.iter().all(|d| matches!(d, Value::Bytes(_))) =>
+            if only_sd_claims
+                && !a.is_empty()
+                && a.iter().all(|d| matches!(d, Value::Bytes(_))) =>
         {
             Ok(())
         }
         _ => Err(structure(
             "SD-CWT.unprotected",
-            "must hold only sd_claims, an array of byte strings",
+            "must hold only sd_claims, a non-empty array of byte strings",
         )),
     }
 }

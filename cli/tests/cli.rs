@@ -236,7 +236,7 @@ fn the_flow_scripts_step_by_step() {
         "--device-key",
         p(&d.join("holder.pem")),
         "--elements",
-        "registration_number,vehicle_identification_number,registration_holder",
+        "registration_number,vehicle_identification_number,vehicle_holder",
         "--session-transcript",
         p(&d.join("st.cbor")),
         "--out",

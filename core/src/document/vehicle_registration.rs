@@ -110,30 +110,30 @@ pub const ELEMENTS: &[ElementSpec] = &[
     ),
     spec(
         NS,
-        "registration_holder",
-        "{holder_info: {name: tstr, address: tstr}}",
+        "vehicle_holder",
+        "{family_name_unicode: tstr, given_name_unicode: tstr, resident_address: tstr}",
         true,
         "Chủ xe",
-        "Registration holder",
-        "{\"holder_info\": {\"name\": \"NGUYỄN VĂN AN\", \"address\": \"…\"}}",
+        "Vehicle holder",
+        "{\"family_name_unicode\": \"NGUYỄN\", \"given_name_unicode\": \"VĂN AN\", \"resident_address\": \"…\"}",
     ),
     spec(
         NS,
         "basic_vehicle_info",
-        "{vehicle_make: tstr, commercial_name: tstr, colour: tstr}",
+        "{make: tstr, commercial_name: tstr, colours: tstr}",
         true,
         "Nhãn hiệu, số loại, màu sơn",
-        "Make, model, colour",
-        "{\"vehicle_make\": \"HONDA\", \"commercial_name\": \"CITY\", \"colour\": \"Trắng\"}",
+        "Make, model, colours",
+        "{\"make\": \"HONDA\", \"commercial_name\": \"CITY\", \"colours\": \"Trắng\"}",
     ),
     spec(
-        NS,
-        "engine_info",
-        "{engine_number: tstr}",
+        NS_VN,
+        "engine_number",
+        "tstr",
         true,
         "Số máy",
         "Engine number",
-        "{\"engine_number\": \"L15ZF1234567\"}",
+        "L15ZF1234567",
     ),
     spec(
         NS_VN,
@@ -250,8 +250,8 @@ pub fn check_vin(vin: &str) -> Result<(), DocumentError> {
 impl VehicleRegistration {
     pub fn validate(&self) -> Result<(), DocumentError> {
         check_plate(&self.plate_number)?;
-        rules::text("registration_holder", &self.owner_name, 100)?;
-        rules::text("registration_holder", &self.owner_address, 200)?;
+        rules::text("vehicle_holder", &self.owner_name, 100)?;
+        rules::text("vehicle_holder", &self.owner_address, 200)?;
         rules::text("basic_vehicle_info", &self.make, 50)?;
         rules::text("basic_vehicle_info", &self.model, 50)?;
         rules::text("basic_vehicle_info", &self.colour, 30)?;
@@ -263,7 +263,7 @@ impl VehicleRegistration {
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         if !engine_ok {
             return Err(err(
-                "engine_info",
+                "engine_number",
                 Rule::Format {
                     expected: "5–20 capital letters, digits or '-'",
                 },
@@ -289,6 +289,7 @@ impl VehicleRegistration {
     pub(crate) fn elements(&self) -> Vec<(&'static str, ElementValue)> {
         use ElementValue as V;
         let t = |k: &str, v: &str| (k.to_owned(), V::Text(v.to_owned()));
+        let (family, given) = super::identity::split_name(&self.owner_name);
         let mut v = vec![
             ("registration_number", V::Text(self.plate_number.clone())),
             ("issue_date", V::FullDate(self.issue_date)),
@@ -305,27 +306,22 @@ impl VehicleRegistration {
             ),
             ("vehicle_identification_number", V::Text(self.vin.clone())),
             (
-                "registration_holder",
-                V::Map(vec![(
-                    "holder_info".to_owned(),
-                    V::Map(vec![
-                        t("name", &self.owner_name),
-                        t("address", &self.owner_address),
-                    ]),
-                )]),
+                "vehicle_holder",
+                V::Map(vec![
+                    t("family_name_unicode", family),
+                    t("given_name_unicode", given),
+                    t("resident_address", &self.owner_address),
+                ]),
             ),
             (
                 "basic_vehicle_info",
                 V::Map(vec![
-                    t("vehicle_make", &self.make),
+                    t("make", &self.make),
                     t("commercial_name", &self.model),
-                    t("colour", &self.colour),
+                    t("colours", &self.colour),
                 ]),
             ),
-            (
-                "engine_info",
-                V::Map(vec![t("engine_number", &self.engine_number)]),
-            ),
+            ("engine_number", V::Text(self.engine_number.clone())),
             ("vehicle_type", V::Text(self.vehicle_type.clone())),
             ("seats", V::Uint(u64::from(self.seats))),
         ]);
@@ -392,6 +388,6 @@ mod tests {
         );
         let mut r = samples::vehicle();
         r.engine_number = "l15".into();
-        assert_eq!(r.validate().unwrap_err().element, "engine_info");
+        assert_eq!(r.validate().unwrap_err().element, "engine_number");
     }
 }

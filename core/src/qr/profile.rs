@@ -102,9 +102,9 @@ const BHYT: &[QrElement] = &[
 const VEHICLE: &[QrElement] = &[
     e(1, vr::NS, "registration_number", true),
     e(2, vr::NS, "vehicle_identification_number", false),
-    e(3, vr::NS, "registration_holder", false),
+    e(3, vr::NS, "vehicle_holder", false),
     e(4, vr::NS, "basic_vehicle_info", false),
-    e(5, vr::NS, "engine_info", false),
+    e(5, vr::NS_VN, "engine_number", false),
     e(6, vr::NS_VN, "vehicle_type", false),
     e(7, vr::NS_VN, "seats", false),
     e(8, vr::NS, "date_of_first_registration", false),

@@ -100,7 +100,7 @@ pub const ELEMENTS: &[ElementSpec] = &[
     spec(
         NS_PID,
         "nationality",
-        "tstr (ISO 3166-1 alpha-2)",
+        "[+ tstr] (ISO 3166-1 alpha-2 codes, the PID rulebook's nationalities)",
         true,
         "Quốc tịch",
         "Nationality",
@@ -360,7 +360,10 @@ impl CitizenIdentity {
             ("given_name", V::Text(given.to_owned())),
             ("birth_date", V::FullDate(self.birth_date)),
             ("sex", V::Uint(self.sex.iso5218())),
-            ("nationality", V::Text(self.nationality.clone())),
+            (
+                "nationality",
+                V::Array(vec![V::Text(self.nationality.clone())]),
+            ),
             ("resident_address", V::Text(self.place_of_residence.clone())),
             (
                 "personal_administrative_number",

@@ -259,7 +259,14 @@ pub fn data_elements_markdown() -> String {
          ISO/IEC 7367 for the vehicle registration, the EU PID rulebook for the identity elements it names;\n\
          Vietnamese namespaces (`vn.gov.…`) hold what those lack. Types are CDDL as ISO/IEC 18013-5 writes\n\
          them: `full-date` is tag 1004 text `YYYY-MM-DD`, `tdate` is tag 0 RFC 3339 text.\n\n\
-         Mandatory means the issuer always includes the element; the holder still chooses what to disclose.\n",
+         Mandatory means the issuer always includes the element; the holder still chooses what to disclose.\n\n\
+         The EU health-insurance attestation (EHIC, docType `eu.europa.ec.eudi.ehic.1`) names\n\
+         `document_id`, `social_security_pin`, `starting_date`, `ending_date` and `competent_institution`\n\
+         for a cross-border entitlement card. The BHYT card is a different document — its registered\n\
+         health facility, benefit level and five-year date have no EHIC counterpart, and a clinic needs\n\
+         them read as BHYT semantics — so it keeps its own docType and namespace (`vn.gov.bhxh.bhyt.1`);\n\
+         an EHIC-shaped attestation could later be derived from it (card code → `document_id`, social\n\
+         insurance number → `social_security_pin`, validity → `starting_date`/`ending_date`).\n",
     );
     for kind in DocumentKind::ALL {
         let mut namespaces: Vec<&str> = Vec::new();

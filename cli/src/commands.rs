@@ -25,6 +25,15 @@ use time::Duration;
 
 use crate::{CliError, display, files};
 
+/// The document kind a command-line name stands for.
+fn kind_by_name(name: &str) -> Result<DocumentKind, CliError> {
+    DocumentKind::ALL.into_iter().find(|k| kind_file(*k) == name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown kind {name:?}: citizen_identity, driving_licence, health_insurance or vehicle_registration"
+        ))
+    })
+}
+
 fn kind_file(kind: DocumentKind) -> &'static str {
     match kind {
         DocumentKind::CitizenIdentity => "citizen_identity",
@@ -386,13 +395,7 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
         },
         (None, None) => return Err(CliError::Usage("give --response, --image or --text".into())),
     };
-    let request = a
-        .request
-        .as_deref()
-        .map(|r| {
-            QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
-        })
-        .transpose()?;
+    let request = parse_request(a.request.as_deref(), now)?;
     let nonce = a
         .nonce
         .as_deref()
@@ -412,6 +415,17 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
     req.challenge = challenge;
     let result = verifier.verify_qr_text(&text, &req).map(|d| vec![d]);
     Ok(report(result, a.json, lang))
+}
+
+/// A `--request` argument: the verifier's request QR text.
+fn parse_request(
+    text: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Result<Option<QrRequest>, CliError> {
+    text.map(|r| {
+        QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
+    })
+    .transpose()
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
@@ -480,10 +494,11 @@ pub struct SampleArgs {
 }
 
 pub fn sample(a: SampleArgs) -> Result<ExitCode, CliError> {
+    let kind = kind_by_name(&a.kind)?;
     let doc = samples::all()
         .into_iter()
-        .find(|d| kind_file(d.kind()) == a.kind)
-        .ok_or_else(|| CliError::Usage(format!("unknown kind {:?}", a.kind)))?;
+        .find(|d| d.kind() == kind)
+        .ok_or_else(|| CliError::Usage(format!("no sample of {:?}", a.kind)))?;
     let json = serde_json::to_string_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
     println!("{json}");
     Ok(ExitCode::SUCCESS)
@@ -638,13 +653,7 @@ pub fn present(a: PresentArgs) -> Result<ExitCode, CliError> {
     if a.qr {
         let now = files::now(a.now.as_deref())?;
         let cred = CompactCredential::from_bytes(&bytes).map_err(|e| input(e.to_string()))?;
-        let request = a
-            .request
-            .as_deref()
-            .map(|r| {
-                QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
-            })
-            .transpose()?;
+        let request = parse_request(a.request.as_deref(), now)?;
         if let Some(r) = &request {
             if r.kind != cred.kind {
                 return Err(CliError::Usage(format!(
@@ -703,10 +712,7 @@ pub struct RequestArgs {
 }
 
 pub fn request(a: RequestArgs) -> Result<ExitCode, CliError> {
-    let kind = DocumentKind::ALL
-        .into_iter()
-        .find(|k| kind_file(*k) == a.kind)
-        .ok_or_else(|| CliError::Usage(format!("unknown kind {:?}", a.kind)))?;
+    let kind = kind_by_name(&a.kind)?;
     let now = files::now(a.now.as_deref())?;
     let names: Vec<&str> = a
         .elements

@@ -304,6 +304,19 @@ pub struct IssuerInfo {
     pub pinned: bool,
 }
 
+impl IssuerInfo {
+    pub(crate) fn new(ds: &Certificate, root: &Certificate) -> Self {
+        Self {
+            common_name: ds.common_name(),
+            country: ds.country(),
+            subject: ds.subject(),
+            serial: ds.serial_hex(),
+            root_subject: root.subject(),
+            pinned: root.der() == ds.der(),
+        }
+    }
+}
+
 /// One disclosed data element.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisclosedElement {
@@ -420,10 +433,26 @@ impl Verifier {
     }
 
     /// The Document Signer certificate and the root it chains to, from the cache or verified now.
-    pub(crate) fn document_signer(
+    /// The chain and validity checks both presentation forms share: the Document Signer, the
+    /// trusted root it chains to, and its key.
+    pub(crate) fn trusted_signer(
         &self,
         leaf_der: &[u8],
-    ) -> Result<(Certificate, &Certificate), VerifyError> {
+        now: OffsetDateTime,
+        checks: &mut Vec<Check>,
+    ) -> Result<(Certificate, &Certificate, PublicKey), VerifyError> {
+        let (ds, root) = self.document_signer(leaf_der)?;
+        checks.push(Check::CertificateChain);
+        root.check_validity(now)
+            .map_err(VerifyError::CertificateValidity)?;
+        ds.check_validity(now)
+            .map_err(VerifyError::CertificateValidity)?;
+        checks.push(Check::CertificateValidity);
+        let key = ds.public_key().map_err(VerifyError::CertificateChain)?;
+        Ok((ds, root, key))
+    }
+
+    fn document_signer(&self, leaf_der: &[u8]) -> Result<(Certificate, &Certificate), VerifyError> {
         let mut der_digest = [0u8; 32];
         der_digest.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, leaf_der).as_ref());
         let cached = {
@@ -510,17 +539,9 @@ impl Verifier {
         let leaf_der = chain
             .first()
             .ok_or(VerifyError::IssuerAuth(CoseError::NoX5Chain))?;
-        let (ds, root) = self.document_signer(leaf_der)?;
-        checks.push(Check::CertificateChain);
-
-        root.check_validity(req.now)
-            .map_err(VerifyError::CertificateValidity)?;
-        ds.check_validity(req.now)
-            .map_err(VerifyError::CertificateValidity)?;
-        checks.push(Check::CertificateValidity);
+        let (ds, root, ds_key) = self.trusted_signer(leaf_der, req.now, &mut checks)?;
 
         // Issuer signature over MobileSecurityObjectBytes.
-        let ds_key = ds.public_key().map_err(VerifyError::CertificateChain)?;
         let payload = cose::verify_sign1_attached(issuer_auth, &ds_key)
             .map_err(VerifyError::IssuerSignature)?;
         let mso = parse_mso(payload)?;
@@ -580,14 +601,7 @@ impl Verifier {
         Ok(VerifiedDocument {
             kind: DocumentKind::from_doc_type(&doc.doc_type),
             doc_type: doc.doc_type.clone(),
-            issuer: IssuerInfo {
-                common_name: ds.common_name(),
-                country: ds.country(),
-                subject: ds.subject(),
-                serial: ds.serial_hex(),
-                root_subject: root.subject(),
-                pinned: root.der() == ds.der(),
-            },
+            issuer: IssuerInfo::new(&ds, root),
             disclosed,
             validity: mso.validity,
             device_key: mso.device_key,

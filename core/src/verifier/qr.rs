@@ -176,16 +176,9 @@ impl Verifier {
             .ok_or_else(|| VerifyError::UnknownIssuerKey {
                 kid: hex::encode(kid),
             })?;
-        let (ds, root) = self.document_signer(&ds_der)?;
-        checks.push(Check::CertificateChain);
-        root.check_validity(req.now)
-            .map_err(VerifyError::CertificateValidity)?;
-        ds.check_validity(req.now)
-            .map_err(VerifyError::CertificateValidity)?;
-        checks.push(Check::CertificateValidity);
+        let (ds, root, ds_key) = self.trusted_signer(&ds_der, req.now, &mut checks)?;
 
         // 5. Issuer signature.
-        let ds_key = ds.public_key().map_err(VerifyError::CertificateChain)?;
         cose::verify_sign1_attached(&sd_cwt, &ds_key).map_err(VerifyError::IssuerSignature)?;
         checks.push(Check::IssuerSignature);
 
@@ -318,14 +311,7 @@ impl Verifier {
         Ok(VerifiedDocument {
             doc_type: kind.doc_type().to_owned(),
             kind: Some(kind),
-            issuer: IssuerInfo {
-                common_name: ds.common_name(),
-                country: ds.country(),
-                subject: ds.subject(),
-                serial: ds.serial_hex(),
-                root_subject: root.subject(),
-                pinned: root.der() == ds.der(),
-            },
+            issuer: IssuerInfo::new(&ds, root),
             disclosed,
             validity: ValidityInfo {
                 signed,

@@ -78,7 +78,8 @@ enum Command {
     /// Run the whole story on built-in sample data: issue four documents, present the health
     /// insurance card at clinic reception, verify it.
     Demo(commands::DemoArgs),
-    /// Verify a DeviceResponse against trusted IACA certificates (exit 0 valid, 1 rejected).
+    /// Verify a DeviceResponse or a QR presentation against trusted certificates
+    /// (exit 0 valid, 1 rejected, 2 usage or I/O error).
     Verify(commands::VerifyArgs),
     /// Create an IACA and a Document Signer (keys and certificates) in a directory.
     Pki(commands::PkiArgs),

@@ -25,6 +25,7 @@ pub mod fixtures;
 pub mod i18n;
 pub mod issuance;
 pub mod keys;
+pub mod keystore;
 pub mod mask;
 pub mod mdoc;
 pub mod presentation;

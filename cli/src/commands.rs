@@ -429,7 +429,7 @@ fn parse_request(
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -654,14 +654,14 @@ pub fn present(a: PresentArgs) -> Result<ExitCode, CliError> {
         let now = files::now(a.now.as_deref())?;
         let cred = CompactCredential::from_bytes(&bytes).map_err(|e| input(e.to_string()))?;
         let request = parse_request(a.request.as_deref(), now)?;
-        if let Some(r) = &request {
-            if r.kind != cred.kind {
-                return Err(CliError::Usage(format!(
-                    "the request asks for {}, the credential is {}",
-                    r.kind.doc_type(),
-                    cred.kind.doc_type()
-                )));
-            }
+        if let Some(r) = &request
+            && r.kind != cred.kind
+        {
+            return Err(CliError::Usage(format!(
+                "the request asks for {}, the credential is {}",
+                r.kind.doc_type(),
+                cred.kind.doc_type()
+            )));
         }
         let text = present_qr(&cred, &key, &names, request.as_ref(), now)?;
         files::write(&a.out, text.as_bytes())?;

@@ -18,6 +18,7 @@
     )
 )]
 
+pub mod audit;
 pub mod cbor;
 pub mod cose;
 pub mod document;
@@ -30,6 +31,7 @@ pub mod mask;
 pub mod mdoc;
 pub mod presentation;
 pub mod qr;
+pub mod store;
 pub mod time_fmt;
 pub mod trust;
 pub mod verifier;

@@ -25,11 +25,11 @@ fn qr_profile_tables_match_the_code() {
         "<!-- BEGIN GENERATED TABLES -->\n",
         "<!-- END GENERATED TABLES -->",
     );
-    if std::env::var_os("CANCUOC_WRITE_DOCS").is_some() {
-        if let (Some(b), Some(e)) = (doc.find(begin), doc.find(end)) {
-            let updated = format!("{}{}{}{}", &doc[..b + begin.len()], tables, "\n", &doc[e..]);
-            std::fs::write(&path, updated).ok();
-        }
+    if std::env::var_os("CANCUOC_WRITE_DOCS").is_some()
+        && let (Some(b), Some(e)) = (doc.find(begin), doc.find(end))
+    {
+        let updated = format!("{}{}{}{}", &doc[..b + begin.len()], tables, "\n", &doc[e..]);
+        std::fs::write(&path, updated).ok();
     }
     let doc = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(

@@ -26,11 +26,11 @@ fn main() -> ExitCode {
             eprintln!("differs: {rel}");
             continue;
         }
-        if let Some(parent) = path.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                eprintln!("{}: {e}", parent.display());
-                return ExitCode::from(2);
-            }
+        if let Some(parent) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            eprintln!("{}: {e}", parent.display());
+            return ExitCode::from(2);
         }
         if let Err(e) = std::fs::write(&path, bytes) {
             eprintln!("{}: {e}", path.display());

@@ -223,10 +223,10 @@ pub fn generate(
         .map(|(d, k)| {
             if *k == name_key {
                 let mut d = d.clone();
-                if let Some(pos) = d.windows(3).position(|w| w == b"AN\x02") {
-                    if let Some(b) = d.get_mut(pos + 1) {
-                        *b = b'M';
-                    }
+                if let Some(pos) = d.windows(3).position(|w| w == b"AN\x02")
+                    && let Some(b) = d.get_mut(pos + 1)
+                {
+                    *b = b'M';
                 }
                 d
             } else {

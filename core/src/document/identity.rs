@@ -232,7 +232,7 @@ pub(crate) const fn spec(
 /// 2/3 for 2000–2099, 4/5 for 2100–2199, 6/7 for 2200–2299, 8/9 for 2300–2399.
 pub fn century_and_sex(digit: u8) -> (i32, Sex) {
     let century = 1900 + i32::from(digit / 2) * 100;
-    let sex = if digit % 2 == 0 {
+    let sex = if digit.is_multiple_of(2) {
         Sex::Male
     } else {
         Sex::Female

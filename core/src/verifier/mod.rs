@@ -462,10 +462,10 @@ impl Verifier {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             chains.iter().find(|c| c.der_digest == der_digest).cloned()
         };
-        if let Some(c) = cached {
-            if let Some(root) = self.trust.roots().get(c.root) {
-                return Ok((c.ds, root));
-            }
+        if let Some(c) = cached
+            && let Some(root) = self.trust.roots().get(c.root)
+        {
+            return Ok((c.ds, root));
         }
         let ds = Certificate::from_der(leaf_der).map_err(VerifyError::CertificateChain)?;
         let root = self

@@ -383,14 +383,15 @@ fn check_sd_cwt_headers(sd_cwt: &CoseSign1) -> Result<(), VerifyError> {
     if header_value(h, HEADER_TYP).and_then(cbor::as_i64) != Some(TYP_SD_CWT) {
         return Err(structure("SD-CWT.typ", "must be 293 (application/sd-cwt)"));
     }
-    if let Some(alg) = header_value(h, HEADER_SD_ALG) {
-        if cbor::as_i64(alg) != Some(SD_ALG_SHA256) {
-            return Err(structure(
-                "SD-CWT.sd_alg",
-                "must be SHA-256 (-16) when present",
-            ));
-        }
+    if let Some(alg) = header_value(h, HEADER_SD_ALG)
+        && cbor::as_i64(alg) != Some(SD_ALG_SHA256)
+    {
+        return Err(structure(
+            "SD-CWT.sd_alg",
+            "must be SHA-256 (-16) when present",
+        ));
     }
+
     if h.key_id.len() != sd_cwt::KID_BYTES {
         return Err(structure("SD-CWT.kid", "must be 8 bytes"));
     }

@@ -226,6 +226,27 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
+    /// Writes several records in one transaction: all of them or none.
+    pub fn put_batch(&self, records: &[(&str, &str, &[u8])]) -> Result<(), StoreError> {
+        let sealed: Vec<Vec<u8>> = records
+            .iter()
+            .map(|(kind, id, plain)| self.seal(kind, id, plain))
+            .collect::<Result<_, _>>()?;
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        for ((kind, id, _), sealed) in records.iter().zip(&sealed) {
+            tx.execute(
+                "INSERT INTO records (kind, id, sealed) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, id) DO UPDATE SET sealed = excluded.sealed",
+                params![kind, id, sealed],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
     pub fn get(&self, kind: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let sealed: Option<Vec<u8>> = self
             .lock()

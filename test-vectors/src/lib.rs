@@ -470,7 +470,7 @@ pub fn generate() -> Result<Vec<File>, Error> {
         "description": "The Annex D DeviceResponse (device MAC). Without the reader's ephemeral key the issuer side verifies and the device MAC is reported unverifiable, never passed",
         "response": "annex-d/device-response.cbor",
         "session_transcript": "annex-d/session-transcript.cbor",
-        "trust": "annex-d/ds.pem",
+        "trust": "annex-d/iaca.pem",
         "now": "2020-10-01T13:30:02Z",
         "expect": { "valid": false, "check": "device_authentication", "code": "device_mac_unverifiable" },
     }));
@@ -479,7 +479,7 @@ pub fn generate() -> Result<Vec<File>, Error> {
         "description": "The Annex D DeviceResponse verified in full with the reader's ephemeral private key (EMacKey derivation)",
         "response": "annex-d/device-response.cbor",
         "session_transcript": "annex-d/session-transcript.cbor",
-        "trust": "annex-d/ds.pem",
+        "trust": "annex-d/iaca.pem",
         "reader_key": "annex-d/reader-key.pem",
         "now": "2020-10-01T13:30:02Z",
         "expect": { "valid": true, "doc_type": "org.iso.18013.5.1.mDL", "device_authentication": "mac" },

@@ -18,6 +18,7 @@
     )
 )]
 
+pub mod account;
 pub mod audit;
 pub mod cbor;
 pub mod cose;

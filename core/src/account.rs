@@ -207,6 +207,33 @@ impl Gate {
     pub fn lock(&mut self) {
         self.last_activity = None;
     }
+
+    /// What must survive a restart: wrong attempts so far and the lock-out, if any (so that
+    /// killing the app does not reset the count).
+    pub fn attempts(&self) -> (u32, Option<OffsetDateTime>) {
+        (self.failures, self.locked_until)
+    }
+
+    /// A gate restored with the attempts recorded before a restart; it starts shut.
+    pub fn restore(
+        hash: PasscodeHash,
+        idle_timeout: Duration,
+        failures: u32,
+        locked_until: Option<OffsetDateTime>,
+    ) -> Self {
+        Self {
+            hash,
+            idle_timeout,
+            failures,
+            locked_until,
+            last_activity: None,
+        }
+    }
+
+    /// Whether the gate is open now (without counting as use).
+    pub fn is_open(&self, now: OffsetDateTime) -> bool {
+        matches!(self.last_activity, Some(t) if now >= t && now - t <= self.idle_timeout)
+    }
 }
 
 /// Why an account password is refused.

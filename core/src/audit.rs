@@ -50,6 +50,12 @@ pub struct AuditEntry {
     /// Why, for refusals and failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// When a parent shared a dependent child's document: the child's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    /// Whether the party said it would keep the data (challenge mode and grants).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retained: Vec<String>,
 }
 
 /// Why the log does not verify or could not be written.
@@ -79,8 +85,22 @@ fn link(previous: Option<&[u8]>, seq: i64, entry: &[u8]) -> Vec<u8> {
 
 /// Appends an entry (one transaction); returns its sequence number.
 pub fn record(store: &Store, entry: &AuditEntry) -> Result<i64, AuditError> {
+    record_with(store, entry, &[], &[])
+}
+
+/// Appends an entry in the same transaction as the state change it records: the records in
+/// `puts` are written and those in `deletes` removed with it, or nothing is.
+pub fn record_with(
+    store: &Store,
+    entry: &AuditEntry,
+    puts: &[(&str, &str, &[u8])],
+    deletes: &[(&str, &str)],
+) -> Result<i64, AuditError> {
     let bytes = serde_json::to_vec(entry).map_err(|_| AuditError::Malformed { seq: 0 })?;
-    Ok(store.append_audit(&bytes, |prev, seq| link(prev, seq, &bytes))?)
+    let chain = |prev: Option<&[u8]>, seq: i64| link(prev, seq, &bytes);
+    store
+        .transact(puts, deletes, Some((&bytes, &chain)))?
+        .ok_or(AuditError::Malformed { seq: 0 })
 }
 
 /// Checks the whole log; returns the number of entries.
@@ -168,6 +188,8 @@ mod tests {
             disclosed: vec!["holder_name".into(), "card_code".into()],
             outcome: Outcome::Disclosed,
             reason: None,
+            on_behalf_of: None,
+            retained: vec![],
         }
     }
 

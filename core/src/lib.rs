@@ -8,6 +8,8 @@
 //! - [`issuance`]: the one [`issuance::Issuer`] every issuing path goes through.
 //! - [`presentation`]: the holder building a DeviceResponse with only the chosen elements.
 //! - [`verifier`]: offline verification of a response against trusted IACA roots.
+//! - [`wallet`]: the citizen's wallet — account, gate, documents, consent, grants, audit log —
+//!   over [`store`] (encrypted SQLite), [`keystore`], [`consent`] and [`audit`].
 #![cfg_attr(
     test,
     allow(
@@ -21,6 +23,7 @@
 pub mod account;
 pub mod audit;
 pub mod cbor;
+pub mod consent;
 pub mod cose;
 pub mod document;
 pub mod fixtures;
@@ -36,4 +39,5 @@ pub mod store;
 pub mod time_fmt;
 pub mod trust;
 pub mod verifier;
+pub mod wallet;
 pub mod x509;

@@ -58,6 +58,9 @@ fn sql(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Computes an audit entry's chain value from the previous one and its sequence number.
+pub(crate) type ChainFn<'a> = dyn Fn(Option<&[u8]>, i64) -> Vec<u8> + 'a;
+
 /// One audit row: sequence number, the opened entry (or why it did not open), chain value.
 pub(crate) type AuditRow = (i64, Result<Vec<u8>, StoreError>, Vec<u8>);
 
@@ -212,23 +215,34 @@ impl Store {
 
     /// Writes (or replaces) one record in its own transaction.
     pub fn put(&self, kind: &str, id: &str, plaintext: &[u8]) -> Result<(), StoreError> {
-        let sealed = self.seal(kind, id, plaintext)?;
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        tx.execute(
-            "INSERT INTO records (kind, id, sealed) VALUES (?1, ?2, ?3)
-             ON CONFLICT (kind, id) DO UPDATE SET sealed = excluded.sealed",
-            params![kind, id, sealed],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)
+        self.put_batch(&[(kind, id, plaintext)])
     }
 
     /// Writes several records in one transaction: all of them or none.
     pub fn put_batch(&self, records: &[(&str, &str, &[u8])]) -> Result<(), StoreError> {
-        let sealed: Vec<Vec<u8>> = records
+        self.transact(records, &[], None).map(|_| ())
+    }
+
+    /// Writes `puts` and removes `deletes` in one transaction.
+    pub fn transact_records(
+        &self,
+        puts: &[(&str, &str, &[u8])],
+        deletes: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        self.transact(puts, deletes, None).map(|_| ())
+    }
+
+    /// One transaction: writes `puts`, deletes `deletes` and — when given — appends an audit
+    /// entry whose chain value `chain(previous chain, seq)` computes. All of it or none of it
+    /// reaches the disk, so a state change and the log line that records it never part.
+    /// Returns the audit entry's sequence number.
+    pub(crate) fn transact(
+        &self,
+        puts: &[(&str, &str, &[u8])],
+        deletes: &[(&str, &str)],
+        audit: Option<(&[u8], &ChainFn<'_>)>,
+    ) -> Result<Option<i64>, StoreError> {
+        let sealed: Vec<Vec<u8>> = puts
             .iter()
             .map(|(kind, id, plain)| self.seal(kind, id, plain))
             .collect::<Result<_, _>>()?;
@@ -236,7 +250,7 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
-        for ((kind, id, _), sealed) in records.iter().zip(&sealed) {
+        for ((kind, id, _), sealed) in puts.iter().zip(&sealed) {
             tx.execute(
                 "INSERT INTO records (kind, id, sealed) VALUES (?1, ?2, ?3)
                  ON CONFLICT (kind, id) DO UPDATE SET sealed = excluded.sealed",
@@ -244,7 +258,19 @@ impl Store {
             )
             .map_err(sql)?;
         }
-        tx.commit().map_err(sql)
+        for (kind, id) in deletes {
+            tx.execute(
+                "DELETE FROM records WHERE kind = ?1 AND id = ?2",
+                params![kind, id],
+            )
+            .map_err(sql)?;
+        }
+        let seq = match audit {
+            None => None,
+            Some((entry, chain)) => Some(self.append_audit_in(&tx, entry, chain)?),
+        };
+        tx.commit().map_err(sql)?;
+        Ok(seq)
     }
 
     pub fn get(&self, kind: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -288,17 +314,14 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Appends to the audit table in one transaction: `entry` sealed, with the chain value
-    /// `chain(previous chain, seq, entry)` computed by the caller from the last one.
-    pub(crate) fn append_audit(
+    /// Appends to the audit table inside `tx`: `entry` sealed, with the chain value
+    /// `chain(previous chain, seq)` computed by the caller from the last one.
+    fn append_audit_in(
         &self,
+        tx: &rusqlite::Transaction<'_>,
         entry: &[u8],
-        chain: impl FnOnce(Option<&[u8]>, i64) -> Vec<u8>,
+        chain: &ChainFn<'_>,
     ) -> Result<i64, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
         let last: Option<(i64, Vec<u8>)> = tx
             .query_row(
                 "SELECT seq, chain FROM audit ORDER BY seq DESC LIMIT 1",
@@ -325,7 +348,6 @@ impl Store {
             params![sealed_head],
         )
         .map_err(sql)?;
-        tx.commit().map_err(sql)?;
         Ok(seq)
     }
 

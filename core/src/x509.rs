@@ -30,6 +30,9 @@ use crate::keys::{KeyError, PrivateKey, PublicKey, verify_ecdsa_sha256_der};
 
 /// Extended key usage of an mdoc Document Signer certificate (ISO/IEC 18013-5 Annex B).
 pub const OID_MDOC_DS_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.0.18013.5.1.2");
+/// Extended key usage of an mdoc reader authentication certificate (ISO/IEC 18013-5 Annex B.1.7):
+/// what a relying party signs its requests with.
+pub const OID_MDOC_READER_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.0.18013.5.1.6");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
@@ -309,6 +312,43 @@ pub fn make_document_signer(
     build(subject, issuer, ds_key, iaca_key, params, exts, rng)
 }
 
+/// Makes a relying party's reader authentication certificate (Annex B.1.7) for `rp_key`,
+/// signed by the registry's CA (made like an IACA): authorityKeyIdentifier,
+/// subjectKeyIdentifier, keyUsage digitalSignature (critical), extKeyUsage 1.0.18013.5.1.6
+/// (critical). Kept small on purpose: it travels inside the request QR. The common name is the
+/// party's identifier that its requests name.
+pub fn make_reader_certificate(
+    ca_key: &PrivateKey,
+    ca: &Certificate,
+    rp_key: &PublicKey,
+    params: &CertificateParams,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<Certificate, CertificateError> {
+    check_days(params, DS_MAX_DAYS)?;
+    let subject = name(params)?;
+    let issuer = ca.inner.tbs_certificate().subject().clone();
+    let spki = SubjectPublicKeyInfoOwned::from_key(rp_key.verifying_key())
+        .map_err(|e| CertificateError::Build(e.to_string()))?;
+    let aki = AuthorityKeyIdentifier {
+        key_identifier: Some(key_id(
+            ca.inner.tbs_certificate().subject_public_key_info(),
+        )?),
+        authority_cert_issuer: None,
+        authority_cert_serial_number: None,
+    };
+    let exts = vec![
+        ext(false, &aki, &subject)?,
+        ext(false, &SubjectKeyIdentifier(key_id(&spki)?), &subject)?,
+        ext(
+            true,
+            &KeyUsage(KeyUsages::DigitalSignature.into()),
+            &subject,
+        )?,
+        ext(true, &ExtendedKeyUsage(vec![OID_MDOC_READER_EKU]), &subject)?,
+    ];
+    build(subject, issuer, rp_key, ca_key, params, exts, rng)
+}
+
 /// A parsed certificate that keeps its exact DER bytes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -508,6 +548,30 @@ impl Certificate {
             .is_some_and(|ku| ku.0.contains(KeyUsages::KeyCertSign))
         {
             return Err(profile("keyUsage keyCertSign"));
+        }
+        Ok(())
+    }
+
+    /// The Annex B.1.7 requirements for a reader (relying party) certificate: not a CA,
+    /// keyUsage digitalSignature, extKeyUsage 1.0.18013.5.1.6.
+    pub fn check_reader_profile(&self) -> Result<(), CertificateError> {
+        let profile = |what| CertificateError::Profile {
+            subject: self.subject(),
+            what,
+        };
+        if self.is_ca() {
+            return Err(profile("an end-entity basicConstraints (it is a CA)"));
+        }
+        if !self
+            .key_usage()
+            .is_some_and(|ku| ku.0.contains(KeyUsages::DigitalSignature))
+        {
+            return Err(profile("keyUsage digitalSignature"));
+        }
+        if !self.has_ext_key_usage(OID_MDOC_READER_EKU) {
+            return Err(profile(
+                "extKeyUsage 1.0.18013.5.1.6 (mdoc reader authentication)",
+            ));
         }
         Ok(())
     }

@@ -51,6 +51,8 @@ fn child_writer() {
             disclosed: vec![value.clone()],
             outcome: Outcome::Disclosed,
             reason: None,
+            on_behalf_of: None,
+            retained: vec![],
         };
         audit::record(&store, &entry).unwrap();
     }

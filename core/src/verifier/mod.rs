@@ -20,11 +20,13 @@ use crate::keys::{PrivateKey, PublicKey};
 use crate::mdoc::StructureError;
 use crate::mdoc::device_response::{DeviceAuth, DeviceResponse, ResponseDocument};
 use crate::mdoc::element::ElementValue;
+use crate::mdoc::issuer_signed::{Credential, IssuerSigned};
 use crate::mdoc::mso::{MobileSecurityObject, ValidityInfo};
 use crate::mdoc::session_transcript::SessionTranscript;
 use crate::trust::{StatusList, TrustList};
 use crate::x509::{Certificate, CertificateError};
 
+pub mod grant;
 mod qr;
 pub use qr::{Challenge, QrImageError, QrVerifyRequest};
 
@@ -165,6 +167,8 @@ pub enum VerifyError {
     WrongNonce,
     #[error("challenge: the presentation is addressed to {found:?}, not {expected:?}")]
     WrongAudience { expected: String, found: String },
+    #[error("decoding: the presentation is encrypted to its verifier: {0}")]
+    Encrypted(crate::qr::encrypted::EncryptedError),
     #[error("revocation: the document (status index {index}) is revoked")]
     Revoked { index: u64 },
     #[error("revocation: no status list covers index {index} at {uri}")]
@@ -182,7 +186,8 @@ impl VerifyError {
             | E::QrTooLong { .. }
             | E::Base45(_)
             | E::NonCanonical
-            | E::Claims(_) => Check::Decoding,
+            | E::Claims(_)
+            | E::Encrypted(_) => Check::Decoding,
             E::UnknownIssuerKey { .. } => Check::CertificateChain,
             E::DisclosureNotInCredential | E::DuplicateDisclosure => Check::ValueDigests,
             E::CredentialExpired { .. } | E::CredentialNotYetValid { .. } => Check::MsoValidity,
@@ -227,6 +232,9 @@ impl VerifyError {
             E::NonCanonical => "non_canonical",
             E::Claims(crate::qr::claims::StrictCborError::TooDeep(_)) => "too_deep",
             E::Claims(_) => "malformed_cbor",
+            E::Encrypted(crate::qr::encrypted::EncryptedError::NoKey) => "encrypted_no_key",
+            E::Encrypted(crate::qr::encrypted::EncryptedError::Decrypt) => "decrypt_failed",
+            E::Encrypted(_) => "malformed_encryption",
             E::UnknownIssuerKey { .. } => "unknown_issuer",
             E::DisclosureNotInCredential => "disclosure_not_in_credential",
             E::DuplicateDisclosure => "duplicate_disclosure",
@@ -278,6 +286,8 @@ pub enum DeviceAuthMethod {
     Mac,
     /// QR: the SD-CWT key-binding token signed with the credential's device key: verified.
     KeyBinding,
+    /// A credential checked as issued (a wallet importing it): nobody presented it.
+    NotPresented,
 }
 
 /// Revocation as far as it could be checked.
@@ -523,46 +533,88 @@ impl Verifier {
             .collect()
     }
 
-    fn verify_document(
+    /// Checks what the issuer signed, as a wallet must before it accepts a credential: the
+    /// Document Signer chain, the issuer signature, every item's digest and the validity period.
+    /// There is no device authentication here (the holder is not presenting);
+    /// `device_authentication` says [`DeviceAuthMethod::NotPresented`].
+    pub fn verify_credential(
         &self,
-        doc: &ResponseDocument,
-        req: &VerifyRequest<'_>,
+        credential: &Credential,
+        now: OffsetDateTime,
     ) -> Result<VerifiedDocument, VerifyError> {
-        if doc.issuer_signed.items().next().is_none() {
+        let mut checks = vec![Check::Decoding, Check::Structure];
+        let (ds, root, mso, disclosed) = self.verify_issuer_signed(
+            &credential.doc_type,
+            &credential.issuer_signed,
+            now,
+            &mut checks,
+        )?;
+        Ok(VerifiedDocument {
+            kind: DocumentKind::from_doc_type(&credential.doc_type),
+            doc_type: credential.doc_type.clone(),
+            issuer: IssuerInfo::new(&ds, root),
+            disclosed,
+            validity: mso.validity,
+            device_key: mso.device_key,
+            device_authentication: DeviceAuthMethod::NotPresented,
+            revocation: match mso.status {
+                Some(_) => RevocationStatus::NotChecked,
+                None => RevocationStatus::NoStatusReference,
+            },
+            checks,
+        })
+    }
+
+    /// The issuer's part of a document: chain, signature over the MSO, digests, validity.
+    fn verify_issuer_signed(
+        &self,
+        doc_type: &str,
+        issuer_signed: &IssuerSigned,
+        now: OffsetDateTime,
+        checks: &mut Vec<Check>,
+    ) -> Result<
+        (
+            Certificate,
+            &Certificate,
+            MobileSecurityObject,
+            Vec<DisclosedElement>,
+        ),
+        VerifyError,
+    > {
+        if issuer_signed.items().next().is_none() {
             return Err(VerifyError::NothingDisclosed);
         }
-        let mut checks = vec![Check::Decoding, Check::Structure];
-        let issuer_auth = &doc.issuer_signed.issuer_auth;
+        let issuer_auth = &issuer_signed.issuer_auth;
 
         // Certificate chain: the leaf of x5chain must be a Document Signer issued by a trusted IACA.
         let chain = cose::x5chain(issuer_auth).map_err(VerifyError::IssuerAuth)?;
         let leaf_der = chain
             .first()
             .ok_or(VerifyError::IssuerAuth(CoseError::NoX5Chain))?;
-        let (ds, root, ds_key) = self.trusted_signer(leaf_der, req.now, &mut checks)?;
+        let (ds, root, ds_key) = self.trusted_signer(leaf_der, now, checks)?;
 
         // Issuer signature over MobileSecurityObjectBytes.
         let payload = cose::verify_sign1_attached(issuer_auth, &ds_key)
             .map_err(VerifyError::IssuerSignature)?;
         let mso = parse_mso(payload)?;
-        if mso.doc_type != doc.doc_type {
+        if mso.doc_type != doc_type {
             return Err(VerifyError::DocTypeMismatch {
-                document: doc.doc_type.clone(),
+                document: doc_type.to_owned(),
                 mso: mso.doc_type,
             });
         }
         checks.push(Check::IssuerSignature);
 
-        let disclosed = check_digests(doc, &mso)?;
+        let disclosed = check_digests(issuer_signed, &mso)?;
         checks.push(Check::ValueDigests);
 
         let v = &mso.validity;
-        if req.now < v.valid_from {
+        if now < v.valid_from {
             return Err(VerifyError::MsoNotYetValid {
                 valid_from: crate::time_fmt::tdate(v.valid_from),
             });
         }
-        if req.now > v.valid_until {
+        if now > v.valid_until {
             return Err(VerifyError::MsoExpired {
                 valid_until: crate::time_fmt::tdate(v.valid_until),
             });
@@ -573,6 +625,17 @@ impl Verifier {
             });
         }
         checks.push(Check::MsoValidity);
+        Ok((ds, root, mso, disclosed))
+    }
+
+    fn verify_document(
+        &self,
+        doc: &ResponseDocument,
+        req: &VerifyRequest<'_>,
+    ) -> Result<VerifiedDocument, VerifyError> {
+        let mut checks = vec![Check::Decoding, Check::Structure];
+        let (ds, root, mso, disclosed) =
+            self.verify_issuer_signed(&doc.doc_type, &doc.issuer_signed, req.now, &mut checks)?;
 
         let device_authentication = check_device_auth(doc, &mso.device_key, req)?;
         checks.push(Check::DeviceAuthentication);
@@ -622,12 +685,12 @@ fn parse_mso(payload: &[u8]) -> Result<MobileSecurityObject, VerifyError> {
 }
 
 fn check_digests(
-    doc: &ResponseDocument,
+    issuer_signed: &IssuerSigned,
     mso: &MobileSecurityObject,
 ) -> Result<Vec<DisclosedElement>, VerifyError> {
     let mut disclosed: Vec<DisclosedElement> = Vec::new();
     let mut seen_ids: Vec<(&str, u64)> = Vec::new();
-    for (ns, item) in doc.issuer_signed.items() {
+    for (ns, item) in issuer_signed.items() {
         let it = &item.item;
         if seen_ids.contains(&(ns, it.digest_id)) {
             return Err(VerifyError::DuplicateDigestId {

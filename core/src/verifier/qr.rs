@@ -22,8 +22,8 @@ use crate::qr::profile::{
 use crate::qr::request::QrRequest;
 use crate::qr::sd_cwt::{
     self, CLAIM_AUD, CLAIM_CNF, CLAIM_CNONCE, CLAIM_EXP, CLAIM_IAT, CLAIM_NBF, CNF_COSE_KEY,
-    HEADER_KCWT, HEADER_SD_ALG, HEADER_SD_CLAIMS, HEADER_TYP, REDACTED_KEYS, SD_ALG_SHA256,
-    STATIC_AUDIENCE, TYP_KB_CWT, TYP_SD_CWT,
+    CompactCredential, HEADER_KCWT, HEADER_SD_ALG, HEADER_SD_CLAIMS, HEADER_TYP, REDACTED_KEYS,
+    SD_ALG_SHA256, STATIC_AUDIENCE, TYP_KB_CWT, TYP_SD_CWT,
 };
 use crate::trust::StatusList;
 
@@ -61,6 +61,8 @@ pub struct QrVerifyRequest<'a> {
     /// The request this presentation must answer (challenge mode); `None` for static mode.
     pub challenge: Option<Challenge<'a>>,
     pub status_lists: &'a [StatusList],
+    /// The relying party's key, to open answers encrypted to it (`CE1:`).
+    pub decryption_key: Option<&'a crate::keys::PrivateKey>,
 }
 
 impl<'a> QrVerifyRequest<'a> {
@@ -71,6 +73,7 @@ impl<'a> QrVerifyRequest<'a> {
             clock_skew: Duration::seconds(30),
             challenge: None,
             status_lists: &[],
+            decryption_key: None,
         }
     }
 }
@@ -107,6 +110,14 @@ impl Verifier {
                 max: MAX_QR_TEXT,
             });
         }
+        if text.starts_with(crate::qr::encrypted::ENCRYPTED_PREFIX) {
+            use crate::qr::encrypted::{self, EncryptedError};
+            let key = req
+                .decryption_key
+                .ok_or(VerifyError::Encrypted(EncryptedError::NoKey))?;
+            let bytes = encrypted::open(text, key).map_err(VerifyError::Encrypted)?;
+            return self.verify_qr_bytes(&bytes, req);
+        }
         let body = match text.strip_prefix(PRESENTATION_PREFIX) {
             Some(b) => b,
             None => {
@@ -128,6 +139,16 @@ impl Verifier {
         };
         // 2. Base45, CBOR in its canonical encoding.
         let bytes = crate::qr::base45::decode(body).map_err(VerifyError::Base45)?;
+        self.verify_qr_bytes(&bytes, req)
+    }
+
+    /// Verifies the bytes of a QR presentation (after Base45, or after decryption).
+    fn verify_qr_bytes(
+        &self,
+        bytes: &[u8],
+        req: &QrVerifyRequest<'_>,
+    ) -> Result<VerifiedDocument, VerifyError> {
+        let bytes = bytes.to_vec();
         let value = cbor::decode(&bytes, Limits::NESTED).map_err(VerifyError::Decoding)?;
         if cbor::encode(&value).ok().as_deref() != Some(bytes.as_slice()) {
             return Err(VerifyError::NonCanonical);
@@ -149,58 +170,17 @@ impl Verifier {
         let sd_cwt = cose::parse_sign1(kcwt).map_err(VerifyError::IssuerAuth)?;
         check_sd_cwt_headers(&sd_cwt)?;
         let kbt_claims = strict_claims(kbt.payload.as_deref())?;
-        let cwt_claims = strict_claims(sd_cwt.payload.as_deref())?;
-        let document = cwt_claims
-            .get(&Item::Int(CLAIM_DOCUMENT))
-            .ok_or_else(|| structure("SD-CWT", "no document claim"))?;
-        let kind = document
-            .get(&Item::Int(DOC_TYPE_KEY))
-            .and_then(Item::int)
-            .and_then(profile::kind_of_code)
-            .ok_or_else(|| structure("SD-CWT.document", "unknown document type"))?;
-        let device_key = cwt_claims
-            .get(&Item::Int(CLAIM_CNF))
-            .and_then(|c| c.get(&Item::Int(CNF_COSE_KEY)))
-            .and_then(sd_cwt::public_key_from_cose)
-            .ok_or_else(|| structure("SD-CWT.cnf", "not a P-256 COSE_Key"))?;
-        checks.push(Check::Structure);
-
-        // 4. Issuer key lookup and chain.
-        let kid = &sd_cwt.protected.header.key_id;
-        let ds_der = self
-            .trust()
-            .roots()
-            .iter()
-            .find(|c| !c.is_ca() && sd_cwt::issuer_kid(c) == *kid)
-            .map(|c| c.der().to_vec())
-            .ok_or_else(|| VerifyError::UnknownIssuerKey {
-                kid: hex::encode(kid),
-            })?;
-        let (ds, root, ds_key) = self.trusted_signer(&ds_der, req.now, &mut checks)?;
-
-        // 5. Issuer signature.
-        cose::verify_sign1_attached(&sd_cwt, &ds_key).map_err(VerifyError::IssuerSignature)?;
-        checks.push(Check::IssuerSignature);
-
-        // 6. Disclosures against the redacted hashes; the always-disclosed claims.
-        let disclosed = disclosed_elements(kind, document, &sd_cwt::sd_claims(&sd_cwt))?;
-        checks.push(Check::ValueDigests);
-
-        // 7. Credential validity.
-        let valid_until = time_of(cwt_claims.get(&Item::Int(CLAIM_EXP)), "SD-CWT.exp")?;
-        let valid_from = time_of(cwt_claims.get(&Item::Int(CLAIM_NBF)), "SD-CWT.nbf")?;
-        let signed = time_of(cwt_claims.get(&Item::Int(CLAIM_IAT)), "SD-CWT.iat")?;
-        if req.now + req.clock_skew < valid_from {
-            return Err(VerifyError::CredentialNotYetValid {
-                valid_from: crate::time_fmt::tdate(valid_from),
-            });
-        }
-        if req.now - req.clock_skew > valid_until {
-            return Err(VerifyError::CredentialExpired {
-                valid_until: crate::time_fmt::tdate(valid_until),
-            });
-        }
-        checks.push(Check::MsoValidity);
+        let IssuedSdCwt {
+            ds,
+            root,
+            kind,
+            disclosed,
+            device_key,
+            valid_from,
+            valid_until,
+            signed,
+            cwt_claims,
+        } = self.verify_sd_cwt(&sd_cwt, req.now, req.clock_skew, &mut checks)?;
 
         // 8. Key binding: the device key of the credential signed the SD-KBT.
         if !matches!(
@@ -356,6 +336,134 @@ pub enum QrImageError {
     Read(#[from] crate::qr::code::QrReadError),
     #[error(transparent)]
     Verify(#[from] VerifyError),
+}
+
+/// What the issuer's SD-CWT says, its signature and disclosures checked.
+struct IssuedSdCwt<'t> {
+    ds: crate::x509::Certificate,
+    root: &'t crate::x509::Certificate,
+    kind: crate::document::DocumentKind,
+    disclosed: Vec<DisclosedElement>,
+    device_key: crate::keys::PublicKey,
+    valid_from: OffsetDateTime,
+    valid_until: OffsetDateTime,
+    signed: OffsetDateTime,
+    cwt_claims: Item,
+}
+
+impl Verifier {
+    /// Checks a compact credential as issued, as a wallet must before accepting it: issuer key
+    /// and chain, issuer signature, every disclosure it carries, validity. Nobody presented
+    /// it, so `device_authentication` is [`DeviceAuthMethod::NotPresented`].
+    pub fn verify_compact_credential(
+        &self,
+        credential: &CompactCredential,
+        now: OffsetDateTime,
+    ) -> Result<VerifiedDocument, VerifyError> {
+        let mut checks = vec![Check::Decoding];
+        check_sd_cwt_headers(&credential.sd_cwt)?;
+        let issued = self.verify_sd_cwt(&credential.sd_cwt, now, Duration::ZERO, &mut checks)?;
+        if issued.kind != credential.kind {
+            return Err(structure(
+                "SD-CWT.document",
+                "not the kind the credential says",
+            ));
+        }
+        let revocation = match issued.cwt_claims.get(&Item::Int(CLAIM_STATUS_INDEX)) {
+            Some(_) => RevocationStatus::NotChecked,
+            None => RevocationStatus::NoStatusReference,
+        };
+        Ok(VerifiedDocument {
+            doc_type: issued.kind.doc_type().to_owned(),
+            kind: Some(issued.kind),
+            issuer: IssuerInfo::new(&issued.ds, issued.root),
+            disclosed: issued.disclosed,
+            validity: ValidityInfo {
+                signed: issued.signed,
+                valid_from: issued.valid_from,
+                valid_until: issued.valid_until,
+                expected_update: None,
+            },
+            device_key: issued.device_key,
+            device_authentication: DeviceAuthMethod::NotPresented,
+            revocation,
+            checks,
+        })
+    }
+
+    /// Steps 3–7 of QR verification on the issuer's SD-CWT.
+    fn verify_sd_cwt(
+        &self,
+        sd_cwt: &CoseSign1,
+        now: OffsetDateTime,
+        clock_skew: Duration,
+        checks: &mut Vec<Check>,
+    ) -> Result<IssuedSdCwt<'_>, VerifyError> {
+        let cwt_claims = strict_claims(sd_cwt.payload.as_deref())?;
+        let document = cwt_claims
+            .get(&Item::Int(CLAIM_DOCUMENT))
+            .ok_or_else(|| structure("SD-CWT", "no document claim"))?;
+        let kind = document
+            .get(&Item::Int(DOC_TYPE_KEY))
+            .and_then(Item::int)
+            .and_then(profile::kind_of_code)
+            .ok_or_else(|| structure("SD-CWT.document", "unknown document type"))?;
+        let device_key = cwt_claims
+            .get(&Item::Int(CLAIM_CNF))
+            .and_then(|c| c.get(&Item::Int(CNF_COSE_KEY)))
+            .and_then(sd_cwt::public_key_from_cose)
+            .ok_or_else(|| structure("SD-CWT.cnf", "not a P-256 COSE_Key"))?;
+        checks.push(Check::Structure);
+
+        // 4. Issuer key lookup and chain.
+        let kid = &sd_cwt.protected.header.key_id;
+        let ds_der = self
+            .trust()
+            .roots()
+            .iter()
+            .find(|c| !c.is_ca() && sd_cwt::issuer_kid(c) == *kid)
+            .map(|c| c.der().to_vec())
+            .ok_or_else(|| VerifyError::UnknownIssuerKey {
+                kid: hex::encode(kid),
+            })?;
+        let (ds, root, ds_key) = self.trusted_signer(&ds_der, now, checks)?;
+
+        // 5. Issuer signature.
+        cose::verify_sign1_attached(sd_cwt, &ds_key).map_err(VerifyError::IssuerSignature)?;
+        checks.push(Check::IssuerSignature);
+
+        // 6. Disclosures against the redacted hashes; the always-disclosed claims.
+        let disclosed = disclosed_elements(kind, document, &sd_cwt::sd_claims(sd_cwt))?;
+        checks.push(Check::ValueDigests);
+
+        // 7. Credential validity.
+        let valid_until = time_of(cwt_claims.get(&Item::Int(CLAIM_EXP)), "SD-CWT.exp")?;
+        let valid_from = time_of(cwt_claims.get(&Item::Int(CLAIM_NBF)), "SD-CWT.nbf")?;
+        let signed = time_of(cwt_claims.get(&Item::Int(CLAIM_IAT)), "SD-CWT.iat")?;
+        if now + clock_skew < valid_from {
+            return Err(VerifyError::CredentialNotYetValid {
+                valid_from: crate::time_fmt::tdate(valid_from),
+            });
+        }
+        if now - clock_skew > valid_until {
+            return Err(VerifyError::CredentialExpired {
+                valid_until: crate::time_fmt::tdate(valid_until),
+            });
+        }
+        checks.push(Check::MsoValidity);
+
+        Ok(IssuedSdCwt {
+            ds,
+            root,
+            kind,
+            disclosed,
+            device_key,
+            valid_from,
+            valid_until,
+            signed,
+            cwt_claims,
+        })
+    }
 }
 
 fn strict_claims(payload: Option<&[u8]>) -> Result<Item, VerifyError> {

@@ -15,6 +15,7 @@ use cancuoc_core::presentation::{present as present_doc, resolve_elements};
 use cancuoc_core::qr::code::{encode as qr_encode, read_image};
 use cancuoc_core::qr::request::QrRequest;
 use cancuoc_core::qr::sd_cwt::{CompactCredential, present_qr};
+use cancuoc_core::qr::signed_request::{SIGNED_REQUEST_PREFIX, SignedRequest};
 use cancuoc_core::trust::TrustList;
 use cancuoc_core::verifier::{
     Challenge, QrVerifyRequest, VerifiedDocument, Verifier, VerifyError, VerifyRequest,
@@ -294,7 +295,7 @@ impl PickOwned for Lang {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["response", "image", "text"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["response", "image", "text", "grant"])))]
 pub struct VerifyArgs {
     /// Directory of trusted certificates (*.pem): IACA roots, and the Document Signers whose
     /// key ids QR codes name.
@@ -318,9 +319,25 @@ pub struct VerifyArgs {
     /// Challenge mode: the verifier identity the request named.
     #[arg(long, requires = "nonce")]
     audience: Option<String>,
-    /// Challenge mode: the request QR text (CR1:…) instead of --nonce and --audience.
+    /// Challenge mode: the request QR text (CR1:… or the signed CR2:…) instead of --nonce and
+    /// --audience.
     #[arg(long, conflicts_with_all = ["nonce", "audience"])]
     request: Option<String>,
+    /// The relying party's private key (PKCS#8 PEM), to open an answer encrypted to it (CE1:…).
+    #[arg(long)]
+    decrypt_key: Option<PathBuf>,
+    /// A consent grant (CG1:… text, or a file holding it) to check instead of a presentation.
+    #[arg(long)]
+    grant: Option<String>,
+    /// With --grant: the citizen's device key as known to the checker (SPKI PEM).
+    #[arg(long, requires = "grant")]
+    holder_key: Option<PathBuf>,
+    /// With --grant: the party presenting it (the grant must name it).
+    #[arg(long, requires = "grant")]
+    party: Option<String>,
+    /// With --grant: revocations known to the checker (CV1:… text or files), repeatable.
+    #[arg(long, requires = "grant")]
+    revocation: Vec<String>,
     /// How old a QR presentation may be, in seconds.
     #[arg(long, default_value_t = 60)]
     max_age: i64,
@@ -358,7 +375,102 @@ fn report(result: Result<Vec<VerifiedDocument>, VerifyError>, json: bool, lang: 
     }
 }
 
+/// A text argument that may name a file holding the text.
+fn text_or_file(arg: &str) -> Result<String, CliError> {
+    let path = std::path::Path::new(arg);
+    if arg.len() < 4096 && !arg.contains(':') && path.is_file() {
+        Ok(files::read_text(path)?.trim().to_owned())
+    } else {
+        Ok(arg.trim().to_owned())
+    }
+}
+
+fn verify_grant_cmd(a: &VerifyArgs, grant: &str, lang: Lang) -> Result<ExitCode, CliError> {
+    use cancuoc_core::verifier::grant::{GrantCheck, verify_grant};
+    let now = files::now(a.now.as_deref())?;
+    let text = text_or_file(grant)?;
+    let holder = a
+        .holder_key
+        .as_deref()
+        .map(files::read_public_key)
+        .transpose()?;
+    let revocations = a
+        .revocation
+        .iter()
+        .map(|r| text_or_file(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut check = GrantCheck::new(now);
+    check.holder_key = holder.as_ref();
+    check.party = a.party.as_deref();
+    check.revocations = &revocations;
+    match verify_grant(&text, &check) {
+        Ok(g) => {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "valid": true,
+                        "grant": g.id_hex(),
+                        "party": g.party,
+                        "document": g.document.doc_type(),
+                        "elements": g.elements,
+                        "purpose": g.purpose,
+                        "issued": cancuoc_core::time_fmt::tdate(g.issued),
+                        "expires": cancuoc_core::time_fmt::tdate(g.expires),
+                        "holder_key_checked": holder.is_some(),
+                    })
+                );
+            } else {
+                println!(
+                    "{} — {}",
+                    lang.pick("✅ Ủy quyền còn hiệu lực", "✅ Grant in force"),
+                    g.party
+                );
+                println!(
+                    "   {}: {}",
+                    lang.pick("Thông tin", "Elements"),
+                    g.elements.join(", ")
+                );
+                println!("   {}: {}", lang.pick("Mục đích", "Purpose"), g.purpose);
+                println!(
+                    "   {}: {}",
+                    lang.pick("Hết hạn", "Expires"),
+                    cancuoc_core::time_fmt::tdate(g.expires)
+                );
+                if holder.is_none() {
+                    println!(
+                        "   {}",
+                        lang.pick(
+                            "⚠ Chưa đối chiếu khóa thiết bị của công dân (--holder-key).",
+                            "⚠ The citizen's device key was not checked (--holder-key)."
+                        )
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"valid": false, "code": e.code(), "reason": e.to_string()})
+                );
+            } else {
+                println!(
+                    "{} [{}] {e}",
+                    lang.pick("❌ Ủy quyền không hợp lệ", "❌ Grant not valid"),
+                    e.code()
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
+    if let Some(grant) = &a.grant {
+        return verify_grant_cmd(&a, grant, lang);
+    }
     let verifier = Verifier::new(files::trust_list(&a.trust)?);
     let now = files::now(a.now.as_deref())?;
     if let (Some(response), Some(st)) = (&a.response, &a.session_transcript) {
@@ -396,6 +508,11 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
         (None, None) => return Err(CliError::Usage("give --response, --image or --text".into())),
     };
     let request = parse_request(a.request.as_deref(), now)?;
+    let decrypt_key = a
+        .decrypt_key
+        .as_deref()
+        .map(files::read_private_key)
+        .transpose()?;
     let nonce = a
         .nonce
         .as_deref()
@@ -413,17 +530,25 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
     let mut req = QrVerifyRequest::new(now);
     req.max_age = Duration::seconds(a.max_age);
     req.challenge = challenge;
+    req.decryption_key = decrypt_key.as_ref();
     let result = verifier.verify_qr_text(&text, &req).map(|d| vec![d]);
     Ok(report(result, a.json, lang))
 }
 
-/// A `--request` argument: the verifier's request QR text.
+/// A `--request` argument: the verifier's own request QR text (CR1, or CR2 signed by it), or a
+/// file holding it.
 fn parse_request(
     text: Option<&str>,
     now: time::OffsetDateTime,
 ) -> Result<Option<QrRequest>, CliError> {
     text.map(|r| {
-        QrRequest::from_text(r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
+        let r = text_or_file(r)?;
+        if r.starts_with(SIGNED_REQUEST_PREFIX) {
+            return SignedRequest::from_own_text(&r, now)
+                .map(|s| s.request)
+                .map_err(|e| CliError::Usage(format!("--request: {e}")));
+        }
+        QrRequest::from_text(&r, now).map_err(|e| CliError::Usage(format!("--request: {e}")))
     })
     .transpose()
 }
@@ -709,6 +834,80 @@ pub struct RequestArgs {
     /// Also write the request QR code as a PNG.
     #[arg(long)]
     png: Option<PathBuf>,
+    /// Sign the request (CR2:, what wallets answer) with the relying party's key (PKCS#8 PEM);
+    /// needs --certificate. The party id is the certificate's common name.
+    #[arg(long, requires = "certificate")]
+    sign_key: Option<PathBuf>,
+    /// The relying party's reader certificate (PEM, from `cancuoc party`).
+    #[arg(long, requires = "sign_key")]
+    certificate: Option<PathBuf>,
+    /// Signed request: elements the party intends to keep, comma-separated.
+    #[arg(long, value_delimiter = ',', requires = "sign_key")]
+    retain: Vec<String>,
+    /// Signed request: why the party asks, as the citizen will read it.
+    #[arg(long, requires = "sign_key")]
+    purpose: Option<String>,
+    /// Signed request: ask for the answer encrypted to this public key (SPKI PEM).
+    #[arg(long, requires = "sign_key")]
+    encrypt_to: Option<PathBuf>,
+    /// Signed request: ask for standing consent for this many days (a grant).
+    #[arg(long, requires = "sign_key")]
+    grant_days: Option<i64>,
+}
+
+fn signed_request(
+    a: &RequestArgs,
+    kind: DocumentKind,
+    names: &[&str],
+    now: time::OffsetDateTime,
+) -> Result<String, CliError> {
+    let (Some(key), Some(cert)) = (&a.sign_key, &a.certificate) else {
+        return Err(CliError::Usage("--sign-key needs --certificate".into()));
+    };
+    let key = files::read_private_key(key)?;
+    let certificate = Certificate::from_pem(&files::read_text(cert)?)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::Input {
+            path: cert.clone(),
+            problem: "no certificate".into(),
+        })?;
+    let retain: Vec<&str> = a
+        .retain
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let purpose = a.purpose.as_deref().unwrap_or("Xác minh thông tin");
+    let mut req = SignedRequest::new(
+        certificate,
+        kind,
+        names,
+        &retain,
+        purpose,
+        now,
+        Duration::seconds(a.ttl),
+        &mut files::rng(None)?,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    if req.request.verifier != a.verifier {
+        return Err(CliError::Usage(format!(
+            "--verifier {:?} is not the certificate's party id {:?}",
+            a.verifier, req.request.verifier
+        )));
+    }
+    req.encryption_key = a
+        .encrypt_to
+        .as_deref()
+        .map(files::read_public_key)
+        .transpose()?;
+    if let Some(days) = a.grant_days {
+        if !(1..=3650).contains(&days) {
+            return Err(CliError::Usage("--grant-days must be 1–3650".into()));
+        }
+        req.grant_until = Some(now + Duration::days(days));
+    }
+    req.sign(&key).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 pub fn request(a: RequestArgs) -> Result<ExitCode, CliError> {
@@ -723,20 +922,106 @@ pub fn request(a: RequestArgs) -> Result<ExitCode, CliError> {
     if !(1..=86_400).contains(&a.ttl) {
         return Err(CliError::Usage("--ttl must be 1–86400 seconds".into()));
     }
-    let req = QrRequest::new(
-        &a.verifier,
-        kind,
-        &names,
-        now,
-        Duration::seconds(a.ttl),
-        &mut files::rng(None)?,
-    )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    let text = req.to_text();
+    let text = if a.sign_key.is_some() {
+        signed_request(&a, kind, &names, now)?
+    } else {
+        QrRequest::new(
+            &a.verifier,
+            kind,
+            &names,
+            now,
+            Duration::seconds(a.ttl),
+            &mut files::rng(None)?,
+        )
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .to_text()
+    };
     files::write(&a.out, text.as_bytes())?;
     if let Some(png) = &a.png {
         files::write(png, &qr_encode(&text)?.to_png(6)?)?;
     }
     println!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct PartyArgs {
+    /// The party's registered id (its certificate's common name), e.g. vn.clinic.anbinh.
+    #[arg(long)]
+    id: String,
+    /// The organisation's name as citizens will read it.
+    #[arg(long)]
+    organization: String,
+    /// Directory to write party.pem and party-key.pem into; the registry CA (registry.pem,
+    /// registry-key.pem) is made there too unless --registry names an existing one.
+    #[arg(long)]
+    out: PathBuf,
+    /// Directory of an existing registry (registry.pem, registry-key.pem).
+    #[arg(long)]
+    registry: Option<PathBuf>,
+    /// Days the party certificate is valid.
+    #[arg(long, default_value_t = 365)]
+    valid_days: i64,
+    #[arg(long)]
+    now: Option<String>,
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Registers a relying party: a reader certificate (ISO 18013-5 Annex B.1.7) from the registry
+/// of relying parties that wallets trust.
+pub fn party(a: PartyArgs) -> Result<ExitCode, CliError> {
+    let now = files::now(a.now.as_deref())?;
+    let mut rng = files::rng(a.seed)?;
+    if !(1..=457).contains(&a.valid_days) {
+        return Err(CliError::Usage("--valid-days must be 1–457".into()));
+    }
+    let registry = match &a.registry {
+        Some(dir) => {
+            let cert = Certificate::from_pem(&files::read_text(&dir.join("registry.pem"))?)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError::Usage("registry.pem holds no certificate".into()))?;
+            IssuingAuthority::from_parts(
+                files::read_private_key(&dir.join("registry-key.pem"))?,
+                cert,
+            )?
+        }
+        None => {
+            let mut params = fixtures::iaca_params(now - Duration::days(1));
+            params.common_name = "Cancuoc relying-party registry (demo)".into();
+            let ca = IssuingAuthority::generate(&params, &mut rng)?;
+            files::write(
+                &a.out.join("registry.pem"),
+                ca.certificate().to_pem()?.as_bytes(),
+            )?;
+            files::write_private_key(&a.out.join("registry-key.pem"), ca.key())?;
+            ca
+        }
+    };
+    let key = PrivateKey::generate(&mut rng);
+    let params = cancuoc_core::x509::CertificateParams {
+        country: "VN".into(),
+        organization: Some(a.organization.clone()),
+        common_name: a.id.clone(),
+        issuer_contact: "https://cancuoc.example.vn/parties".into(),
+        crl_url: None,
+        not_before: now - Duration::minutes(5),
+        not_after: now + Duration::days(a.valid_days),
+    };
+    let cert = cancuoc_core::x509::make_reader_certificate(
+        registry.key(),
+        registry.certificate(),
+        &key.public_key(),
+        &params,
+        &mut rng,
+    )?;
+    files::write(&a.out.join("party.pem"), cert.to_pem()?.as_bytes())?;
+    files::write_private_key(&a.out.join("party-key.pem"), &key)?;
+    files::write(
+        &a.out.join("party.pub.pem"),
+        key.public_key().to_spki_pem()?.as_bytes(),
+    )?;
+    println!("{}", a.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@
 mod commands;
 mod display;
 mod files;
+mod wallet;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,8 +94,13 @@ enum Command {
     Transcript(commands::TranscriptArgs),
     /// Present chosen elements of a credential: a signed DeviceResponse (CBOR) or a QR code.
     Present(commands::PresentArgs),
-    /// Make a verifier's request QR (challenge mode).
+    /// Make a verifier's request QR (challenge mode); signed (CR2) with --sign-key.
     Request(commands::RequestArgs),
+    /// Register a relying party: a reader certificate from the registry wallets trust.
+    Party(commands::PartyArgs),
+    /// A citizen's wallet on disk: init, activate, add, list, present, respond, grants,
+    /// revoke, log.
+    Wallet(wallet::WalletArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +116,8 @@ fn main() -> ExitCode {
         Command::Transcript(a) => commands::transcript(a),
         Command::Present(a) => commands::present(a),
         Command::Request(a) => commands::request(a),
+        Command::Party(a) => commands::party(a),
+        Command::Wallet(a) => wallet::run(a, lang),
     };
     match result {
         Ok(code) => code,

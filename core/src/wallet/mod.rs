@@ -338,6 +338,14 @@ impl WalletError {
                 "Ví không có giấy tờ được yêu cầu.",
                 "The wallet holds no document of the kind requested.",
             ),
+            Self::Presentation(
+                PresentationError::UnknownElement(_)
+                | PresentationError::ElementNotInCredential { .. },
+            )
+            | Self::NotRequested(_) => t(
+                "Giấy tờ không có thông tin được chọn, hoặc thông tin đó không được yêu cầu.",
+                "The document does not hold a chosen element, or it was not asked for.",
+            ),
             Self::NothingApproved => t(
                 "Bạn chưa chọn thông tin nào để chia sẻ.",
                 "You chose nothing to share.",

@@ -2,7 +2,12 @@
 //! that the reopened wallet is whole: it opens with its key, its log verifies, every grant on
 //! record has exactly the one "granted" log entry that was written with it, every revocation
 //! its "revoked" entry, and nothing that was there before is gone.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};

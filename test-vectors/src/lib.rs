@@ -22,6 +22,7 @@ use cancuoc_core::presentation::{ElementRef, PresentationError, present, resolve
 use cancuoc_core::x509::{CertificateError, CertificateParams};
 use ciborium::value::Value;
 
+mod consent;
 mod qr;
 use serde_json::json;
 use time::{Duration, OffsetDateTime, macros::datetime};
@@ -487,6 +488,7 @@ pub fn generate() -> Result<Vec<File>, Error> {
 
     let mut world = world;
     qr::generate(&mut world, &mut files, &mut vectors)?;
+    consent::generate(&mut world, &mut files)?;
 
     let manifest = json!({
         "about": "cancuoc test vectors: ISO/IEC 18013-5 DeviceResponses and their expected verification outcome. Regenerate with: cargo run -p cancuoc-test-vectors --bin generate-vectors. Paths are relative to this directory; 'now' is the verification time.",

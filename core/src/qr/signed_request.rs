@@ -79,6 +79,25 @@ pub enum SignedRequestError {
     NothingRequested,
 }
 
+impl SignedRequestError {
+    /// Stable machine-readable code (test vectors, apps).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unsigned => "request_unsigned",
+            Self::Prefix => "wrong_prefix",
+            Self::TooLong(_) => "too_large",
+            Self::Malformed(_) => "request_malformed",
+            Self::BadSignature => "request_bad_signature",
+            Self::NotRelyingParty(_) => "not_a_relying_party",
+            Self::UnknownParty(_) => "request_unknown_party",
+            Self::CertificateValidity(_) => "party_certificate_validity",
+            Self::PartyMismatch { .. } => "party_mismatch",
+            Self::Expired(_) => "request_expired",
+            Self::NothingRequested => "nothing_requested",
+        }
+    }
+}
+
 impl From<RequestError> for SignedRequestError {
     fn from(e: RequestError) -> Self {
         match e {

@@ -667,7 +667,7 @@ fn bad_requests_are_refused_and_the_refusal_logged() {
     let e = w
         .respond(&lying.sign(&f.clinic.key).unwrap(), None)
         .unwrap_err();
-    assert_eq!(e.code(), "request_malformed");
+    assert_eq!(e.code(), "party_mismatch");
     // Tampered signature: flip a character near the end.
     let mut chars: Vec<char> = signed.chars().collect();
     let n = chars.len() - 3;
@@ -679,10 +679,7 @@ fn bad_requests_are_refused_and_the_refusal_logged() {
         w.respond("CR2:%%%", None).unwrap_err().code(),
         "request_malformed"
     );
-    assert_eq!(
-        w.respond("hello", None).unwrap_err().code(),
-        "request_malformed"
-    );
+    assert_eq!(w.respond("hello", None).unwrap_err().code(), "wrong_prefix");
     // Expired.
     f.clock.advance(Duration::minutes(6));
     assert_eq!(

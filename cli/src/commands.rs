@@ -220,46 +220,11 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
         }
     }
 
-    // Challenge mode: the counter shows a request, the phone answers it.
-    let request = QrRequest::new(
-        "phongkham-anbinh.example.vn",
-        DocumentKind::HealthInsurance,
-        &asked,
-        now,
-        Duration::minutes(5),
-        &mut world.rng,
-    )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    let request_text = request.to_text();
-    files::write(&out.join("request.txt"), request_text.as_bytes())?;
-    files::write(
-        &out.join("request.png"),
-        &qr_encode(&request_text)?.to_png(6)?,
-    )?;
-    say(
-        "⑦ Chế độ yêu cầu: quầy hiển thị mã yêu cầu (request.png), công dân đồng ý chỉ trình họ tên",
-        "⑦ Challenge mode: the counter shows a request (request.png); the citizen agrees to show only the name",
-    );
-    let parsed =
-        QrRequest::from_text(&request_text, now).map_err(|e| CliError::Usage(e.to_string()))?;
-    let answer = present_qr(
-        &compact,
-        &world.device_key,
-        &["holder_name"],
-        Some(&parsed),
-        now,
-    )?;
-    files::write(&out.join("answer.txt"), answer.as_bytes())?;
-    let req = QrVerifyRequest {
-        challenge: Some(request.challenge()),
-        ..QrVerifyRequest::new(now)
-    };
-    match verifier.verify_qr_text(&answer, &req) {
-        Ok(d) => print!("\n{}\n", display::verified(&d, lang)),
-        Err(e) => {
-            print!("{}", display::rejected(&e, lang));
-            exit = ExitCode::from(1);
-        }
+    // Challenge mode through the citizen's wallet: the clinic shows a signed request, the
+    // wallet asks the citizen, the answer is encrypted to the clinic.
+    match demo_challenge(&mut world, &verifier, out, now, lang)? {
+        true => {}
+        false => exit = ExitCode::from(1),
     }
     println!(
         "{}: {}",
@@ -274,7 +239,242 @@ pub fn demo(a: DemoArgs, lang: Lang) -> Result<ExitCode, CliError> {
         "   cancuoc verify --trust {0}/trust --image {0}/presentation.png --max-age 3600",
         out.display()
     );
+    println!(
+        "   cancuoc verify --trust {0}/trust --text \"$(cat {0}/answer.txt)\" --request {0}/request.txt --decrypt-key {0}/clinic/party-key.pem --max-age 3600",
+        out.display()
+    );
+    println!(
+        "   cancuoc wallet --dir {0}/wallet log --verify",
+        out.display()
+    );
     Ok(exit)
+}
+
+/// Step ⑦ of the demo: a wallet on disk, a registered clinic, a signed request answered with
+/// the citizen's choice, encrypted to the clinic, verified, logged.
+fn demo_challenge(
+    world: &mut DemoWorld,
+    verifier: &Verifier,
+    out: &std::path::Path,
+    now: time::OffsetDateTime,
+    lang: Lang,
+) -> Result<bool, CliError> {
+    use cancuoc_core::account::Passcode;
+    use cancuoc_core::consent::Approval;
+    use cancuoc_core::keystore::SoftwareKeyStore;
+    use cancuoc_core::wallet::{Activation, Answer, AssuranceLevel, Wallet, WalletConfig};
+    use std::sync::Arc;
+
+    let say = |vi: &str, en: &str| println!("{}", lang.pick_owned(vi, en));
+    let wallet_err = |e: cancuoc_core::wallet::WalletError| {
+        CliError::Usage(format!("{} [{}]", e.message(lang), e.code()))
+    };
+    // The clinic, registered with the registry of relying parties.
+    let mut registry_params = fixtures::iaca_params(now - Duration::days(1));
+    registry_params.common_name = "cancuoc demo relying-party registry".into();
+    let registry = IssuingAuthority::generate(&registry_params, &mut world.rng)?;
+    let clinic_key = PrivateKey::generate(&mut world.rng);
+    let clinic_cert = cancuoc_core::x509::make_reader_certificate(
+        registry.key(),
+        registry.certificate(),
+        &clinic_key.public_key(),
+        &cancuoc_core::x509::CertificateParams {
+            country: "VN".into(),
+            organization: Some("Phòng khám Đa khoa An Bình".into()),
+            common_name: "vn.clinic.anbinh".into(),
+            issuer_contact: "https://cancuoc.example.vn/parties".into(),
+            crl_url: None,
+            not_before: now - Duration::days(1),
+            not_after: now + Duration::days(365),
+        },
+        &mut world.rng,
+    )?;
+    files::write(
+        &out.join("clinic/registry.pem"),
+        registry.certificate().to_pem()?.as_bytes(),
+    )?;
+    files::write(
+        &out.join("clinic/party.pem"),
+        clinic_cert.to_pem()?.as_bytes(),
+    )?;
+    files::write_private_key(&out.join("clinic/party-key.pem"), &clinic_key)?;
+
+    // The citizen's wallet: activated, the health insurance card integrated.
+    let wallet_dir = out.join("wallet");
+    if wallet_dir.exists() {
+        std::fs::remove_dir_all(&wallet_dir).map_err(|source| CliError::Io {
+            path: wallet_dir.clone(),
+            source,
+        })?;
+    }
+    let keys = SoftwareKeyStore::open(&wallet_dir.join("keys"), Box::new(files::rng(None)?))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let issuer_trust = TrustList::new(vec![
+        world.authority.certificate().clone(),
+        world.issuer.certificate().clone(),
+    ])?;
+    let parties = TrustList::new(vec![registry.certificate().clone()])?;
+    for (name, list) in [("trust", &issuer_trust), ("parties", &parties)] {
+        for (i, c) in list.roots().iter().enumerate() {
+            files::write(
+                &wallet_dir.join(format!("{name}/{i}.pem")),
+                c.to_pem()?.as_bytes(),
+            )?;
+        }
+    }
+    let wallet = Wallet::open(
+        &wallet_dir.join("wallet.db"),
+        Arc::new(keys),
+        Arc::new(cancuoc_core::time_fmt::FixedClock(now)),
+        Box::new(files::rng(None)?),
+        WalletConfig::new(issuer_trust, parties),
+    )
+    .map_err(wallet_err)?;
+    let passcode = Passcode::new("246810").map_err(|e| CliError::Usage(e.to_string()))?;
+    let account = wallet
+        .activate(
+            Activation {
+                personal_id: "001090012345".into(),
+                full_name: "NGUYỄN VĂN AN".into(),
+                birth_date: time::macros::date!(1990 - 05 - 14),
+                level: AssuranceLevel::Level2,
+                id_card_expiry: None,
+            },
+            &passcode,
+        )
+        .map_err(wallet_err)?;
+    let card = samples::all()
+        .into_iter()
+        .find(|d| d.kind() == DocumentKind::HealthInsurance)
+        .ok_or_else(|| CliError::Usage("no sample card".into()))?;
+    let validity = CredentialValidity {
+        valid_from: now,
+        valid_until: now + Duration::days(90),
+        expected_update: None,
+    };
+    let mdoc = world.issuer.issue(
+        &card,
+        &account.device_key,
+        validity,
+        None,
+        now,
+        &mut world.rng,
+    )?;
+    let qr = world.issuer.issue_compact(
+        &card,
+        &account.device_key,
+        validity,
+        None,
+        now,
+        &mut world.rng,
+    )?;
+    wallet
+        .add_document(&mdoc.to_bytes()?, Some(&qr.to_bytes()?), None)
+        .map_err(wallet_err)?;
+
+    // The clinic's signed request, encrypted answers asked for.
+    let mut request = SignedRequest::new(
+        clinic_cert,
+        DocumentKind::HealthInsurance,
+        CLINIC_ELEMENTS,
+        &["card_code", "holder_name"],
+        "Tiếp đón khám bệnh có BHYT",
+        now,
+        Duration::minutes(5),
+        &mut world.rng,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    request.encryption_key = Some(clinic_key.public_key());
+    let request_text = request
+        .sign(&clinic_key)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    files::write(&out.join("request.txt"), request_text.as_bytes())?;
+    files::write(
+        &out.join("request.png"),
+        &qr_encode(&request_text)?.to_png(6)?,
+    )?;
+    say(
+        "⑦ Chế độ yêu cầu: quầy hiển thị mã yêu cầu có chữ ký (request.png); ví hỏi ý kiến công dân",
+        "⑦ Challenge mode: the counter shows a signed request (request.png); the wallet asks the citizen",
+    );
+    let prompt = wallet.respond(&request_text, None).map_err(wallet_err)?;
+    println!(
+        "   {} {} — {}",
+        lang.pick_owned("Bên yêu cầu:", "Requester:"),
+        prompt
+            .party_organization
+            .as_deref()
+            .unwrap_or(&prompt.party_id),
+        prompt.purpose
+    );
+    for e in &prompt.elements {
+        println!(
+            "   · {}{}",
+            lang.pick_owned(&e.label_vi, &e.label_en),
+            if e.retain {
+                lang.pick_owned(" (lưu lại)", " (kept)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let chosen = ["card_code", "holder_name", "valid_until"];
+    println!(
+        "   {} {}",
+        lang.pick_owned("Công dân đồng ý chia sẻ:", "The citizen agrees to share:"),
+        chosen.join(", ")
+    );
+    let answer = wallet
+        .answer(
+            &prompt.id,
+            Approval::Some(chosen.iter().map(|c| (*c).to_owned()).collect()),
+        )
+        .map_err(wallet_err)?;
+    let Answer::Presentation(answer) = answer else {
+        return Err(CliError::Usage("the wallet gave no presentation".into()));
+    };
+    files::write(&out.join("answer.txt"), answer.text.as_bytes())?;
+    println!(
+        "   {} ({} {})",
+        lang.pick_owned(
+            "Câu trả lời được mã hóa cho phòng khám",
+            "The answer is encrypted to the clinic"
+        ),
+        answer.text.len(),
+        lang.pick_owned("ký tự", "characters")
+    );
+    let own = SignedRequest::from_own_text(&request_text, now)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let req = QrVerifyRequest {
+        challenge: Some(own.request.challenge()),
+        decryption_key: Some(&clinic_key),
+        ..QrVerifyRequest::new(now)
+    };
+    let ok = match verifier.verify_qr_text(&answer.text, &req) {
+        Ok(d) => {
+            print!("\n{}\n", display::verified(&d, lang));
+            true
+        }
+        Err(e) => {
+            print!("{}", display::rejected(&e, lang));
+            false
+        }
+    };
+    say("⑧ Nhật ký chia sẻ trong ví", "⑧ The wallet's sharing log");
+    for (seq, e) in wallet.audit_log(None, None, None).map_err(wallet_err)? {
+        println!(
+            "   {seq}. {} {} → {}",
+            cancuoc_core::time_fmt::tdate(e.time),
+            e.requester,
+            e.disclosed.join(", ")
+        );
+    }
+    let n = wallet.verify_log().map_err(wallet_err)?;
+    println!(
+        "   {} ({n})",
+        lang.pick_owned("Nhật ký toàn vẹn", "Log verified")
+    );
+    Ok(ok)
 }
 
 fn hex(bytes: &[u8]) -> String {

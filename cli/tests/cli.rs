@@ -395,31 +395,43 @@ fn qr_image_and_changed_characters() {
         let o = cancuoc(&["verify", "--trust", p(&trust), "--text", &changed]);
         assert_eq!(code(&o), 1, "position {i}: {}", text_of(&o));
     }
-    // The answer to the demo's request verifies only against that request.
+    // The demo wallet's answer to the clinic's signed request is encrypted to the clinic: it
+    // verifies only with the clinic's key and against that request.
     let answer = std::fs::read_to_string(out.join("answer.txt")).unwrap();
+    assert!(answer.starts_with("CE1:"), "{answer}");
     let request = std::fs::read_to_string(out.join("request.txt")).unwrap();
-    assert_eq!(
-        code(&cancuoc(&[
-            "verify",
-            "--trust",
-            p(&trust),
-            "--text",
-            &answer,
-            "--request",
-            &request
-        ])),
-        0
+    assert!(request.starts_with("CR2:"), "{request}");
+    let key = out.join("clinic/party-key.pem");
+    let o = cancuoc(&[
+        "verify",
+        "--trust",
+        p(&trust),
+        "--text",
+        &answer,
+        "--request",
+        &request,
+        "--decrypt-key",
+        p(&key),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text_of(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let disclosed = json["documents"][0]["disclosed"].as_object().unwrap();
+    assert!(disclosed.keys().any(|k| k.ends_with("/card_code")));
+    assert!(
+        !disclosed.keys().any(|k| k.ends_with("/birth_date")),
+        "not approved"
     );
-    assert_eq!(
-        code(&cancuoc(&[
-            "verify",
-            "--trust",
-            p(&trust),
-            "--text",
-            &answer
-        ])),
-        1
-    );
+    for args in [
+        vec!["--text", answer.as_str(), "--request", request.as_str()],
+        vec!["--text", answer.as_str(), "--decrypt-key", p(&key)],
+    ] {
+        let mut all = vec!["verify", "--trust", p(&trust)];
+        all.extend(args);
+        assert_eq!(code(&cancuoc(&all)), 1, "{all:?}");
+    }
+    let o = cancuoc(&["wallet", "--dir", p(&out.join("wallet")), "log", "--verify"]);
+    assert_eq!(code(&o), 0, "{}", text_of(&o));
     // A PNG that holds no QR code is an input error.
     let o = cancuoc(&[
         "verify",

@@ -240,6 +240,8 @@ impl WalletError {
             Self::NoDocumentForRequest(_) => "no_document_for_request",
             Self::NotRequested(_) => "not_requested",
             Self::NothingApproved => "nothing_approved",
+            Self::Presentation(PresentationError::Sign(_))
+            | Self::Grant(GrantFormatError::Sign(_)) => "key_store",
             Self::Presentation(_) => "presentation_failed",
             Self::Encryption(_) => "encryption_failed",
             Self::Grant(_) => "grant_malformed",
@@ -349,6 +351,12 @@ impl WalletError {
             Self::NotADependentAge(..) | Self::DependentCameOfAge(_) => t(
                 "Chỉ trẻ em dưới 14 tuổi được gắn với tài khoản của cha, mẹ.",
                 "Only children under 14 can be added to a parent's account.",
+            ),
+            Self::Presentation(PresentationError::Sign(_))
+            | Self::Grant(GrantFormatError::Sign(_))
+            | Self::KeyStore(_) => t(
+                "Không dùng được khóa bảo mật của thiết bị. Hãy xác thực lại và thử lại.",
+                "The device's secure key could not be used. Authenticate again and retry.",
             ),
             Self::Store(StoreError::WrongKey) => t(
                 "Không mở được dữ liệu ví trên thiết bị này.",

@@ -10,6 +10,7 @@
 mod commands;
 mod display;
 mod files;
+mod station;
 mod wallet;
 
 use std::path::PathBuf;
@@ -101,6 +102,9 @@ enum Command {
     /// A citizen's wallet on disk: init, activate, add, list, present, respond, grants,
     /// revoke, log.
     Wallet(wallet::WalletArgs),
+    /// The reception desk: a local page for the counter's scanner and webcam, and an API for
+    /// the clinic's software; every verification logged.
+    Station(station::StationArgs),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Request(a) => commands::request(a),
         Command::Party(a) => commands::party(a),
         Command::Wallet(a) => wallet::run(a, lang),
+        Command::Station(a) => station::run(a, lang),
     };
     match result {
         Ok(code) => code,

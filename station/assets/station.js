@@ -133,7 +133,7 @@ async function verify(body, type, query, startedAt) {
   if (mine < state.shown) return null; // a newer scan already answered
   state.shown = mine;
   $('result').classList.remove('pending');
-  const result = r.body && !r.body.error ? r.body : {
+  const result = r.status === 200 && r.body ? r.body : {
     result: 'error', headline: { vi: t('error'), en: t('error') },
     reason: (r.body && r.body.error && r.body.error.message) || t('station_error'),
     code: r.body && r.body.error && r.body.error.code,

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
+use crate::body::{BodyError, RequestBody, VerifyBody};
 use crate::challenge::{self, Pending, PendingRequests, TakeError};
 use crate::log::{self, Channel, Entry, Log, Mode, Outcome, Verification};
 use crate::scan::{self, Scanned};
@@ -30,8 +31,7 @@ use crate::{assets, chip_card, trust_dir, verdict};
 
 /// The largest body accepted (a camera frame or photo).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// The largest JSON body accepted (a QR holds at most 4,296 characters).
-pub const MAX_JSON: usize = 64 * 1024;
+pub use crate::body::MAX_JSON;
 /// The longest counter name kept.
 const MAX_COUNTER: usize = 64;
 
@@ -239,28 +239,6 @@ async fn guard(State(s): State<Shared>, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// `POST /api/verify` as JSON.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    /// The QR text: `CC1:…`, or the chip card's pipe-separated text.
-    text: String,
-    #[serde(default)]
-    channel: Option<Channel>,
-    #[serde(default)]
-    counter: Option<String>,
-    /// A request this station made (`POST /api/requests`).
-    #[serde(default)]
-    request_id: Option<String>,
-    /// A request QR (`CR1:…`) made elsewhere.
-    #[serde(default)]
-    request: Option<String>,
-    /// Undo scanner quirks (trailing Enter/Tab, whitespace, CapsLock); default: only for the
-    /// scanner channel.
-    #[serde(default)]
-    normalize: Option<bool>,
-}
-
 /// `POST /api/verify` with an image body: the same options in the query.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,14 +273,14 @@ fn counter(c: Option<String>) -> Option<String> {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    if body.len() > MAX_JSON {
-        return Err(ApiError::new(
+    crate::body::parse_json(body).map_err(|e| match e {
+        BodyError::TooLarge { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("a JSON body is at most {MAX_JSON} bytes"),
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad("malformed_json", e.to_string()))
+            e.to_string(),
+        ),
+        BodyError::Malformed(m) => ApiError::bad("malformed_json", m),
+    })
 }
 
 /// What one verification needs beyond the QR text.
@@ -589,16 +567,6 @@ async fn finish(
         );
     }
     Ok(answer)
-}
-
-/// `POST /api/requests`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestBody {
-    #[serde(default)]
-    kind: Option<DocumentKind>,
-    #[serde(default)]
-    elements: Option<Vec<String>>,
 }
 
 async fn requests(

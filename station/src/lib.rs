@@ -22,6 +22,7 @@
 
 mod api;
 mod assets;
+pub mod body;
 pub mod challenge;
 pub mod chip_card;
 pub mod log;

@@ -36,7 +36,7 @@ struct RootView: View {
         }
         .task { await model.start() }
         .sheet(isPresented: Binding(get: { model.gateRequested }, set: { if !$0 { model.finishGate(false) } })) {
-            GateView()
+            GateView().environmentObject(model)
         }
     }
 }

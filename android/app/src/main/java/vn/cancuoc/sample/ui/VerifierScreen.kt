@@ -34,6 +34,7 @@ import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.launch
 import vn.cancuoc.core.VerificationException
 import vn.cancuoc.core.VerifiedPresentation
@@ -72,6 +73,8 @@ fun VerifierScreen(onBack: () -> Unit) {
                     verdict = Verdict.Valid(v)
                 } catch (e: VerificationException.Input) {
                     // No QR code in this frame (or not readable yet): keep scanning.
+                } catch (e: CancellationException) {
+                    throw e
                 } catch (e: Exception) {
                     paused.set(true)
                     verdict = Verdict.Invalid(describe(e))
@@ -89,7 +92,7 @@ fun VerifierScreen(onBack: () -> Unit) {
                     Text(stringResource(R.string.verifier_hint), Modifier.padding(16.dp))
                     CameraView(analysis, Modifier.fillMaxWidth().weight(1f))
                 }
-                else -> Column(
+                is Verdict -> Column(
                     Modifier.fillMaxSize().verticalScroll(rememberScrollState()),
                     verticalArrangement = Arrangement.spacedBy(8.dp),
                 ) {

@@ -34,8 +34,9 @@ pub enum KeyStoreError {
     Platform(String),
 }
 
-/// The 256-bit key that encrypts the wallet's storage. Zeroized on drop; never printed.
-pub struct DataKey(Zeroizing<[u8; 32]>);
+/// The 256-bit key that encrypts the wallet's storage. Kept on the heap (a move copies only
+/// the pointer, so no stale copy is left on a stack), zeroized on drop, never printed.
+pub struct DataKey(Zeroizing<Vec<u8>>);
 
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,24 +46,40 @@ impl std::fmt::Debug for DataKey {
 
 impl DataKey {
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut k = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(k.as_mut());
+        let mut k = Zeroizing::new(vec![0u8; 32]);
+        rng.fill_bytes(k.as_mut_slice());
         Self(k)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let mut k = Zeroizing::new([0u8; 32]);
         if bytes.len() != 32 {
             return None;
         }
-        k.copy_from_slice(bytes);
-        Some(Self(k))
+        Some(Self(Zeroizing::new(bytes.to_vec())))
     }
 
-    /// The raw key, for the cipher only.
-    pub fn expose(&self) -> &[u8; 32] {
+    /// The raw key (32 bytes), for the cipher only.
+    pub fn expose(&self) -> &[u8] {
         &self.0
     }
+}
+
+/// Overwrites the stack below the caller with zeros: key material that callees copied into
+/// their frames (key schedules, byte arrays moved by value) does not outlive the call. Best
+/// effort — it covers 64 KiB, more than the frames of the cipher and signature code even in
+/// debug builds.
+#[inline(never)]
+pub fn scrub_stack() {
+    scrub_stack_bytes::<{ 64 * 1024 }>();
+}
+
+/// The same over `N` bytes: the store calls it with 4 KiB after each use of its cipher, whose
+/// frames (the AES round keys it works with) are small.
+#[inline(never)]
+pub fn scrub_stack_bytes<const N: usize>() {
+    let mut area = [0u8; N];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
 }
 
 /// Secure key storage provided by the platform.

@@ -7,8 +7,12 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
 use rand_core::CryptoRng;
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+
+/// Bytes of an AES-GCM nonce.
+const NONCE_LEN: usize = 12;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::keystore::DataKey;
@@ -67,7 +71,9 @@ pub(crate) type AuditRow = (i64, Result<Vec<u8>, StoreError>, Vec<u8>);
 /// The encrypted store.
 pub struct Store {
     conn: Mutex<Connection>,
-    key: LessSafeKey,
+    /// RustCrypto's AES-256-GCM, boxed: its key schedule is zeroized on drop (ring's is not),
+    /// and it never moves, so no stale copy of it is left behind.
+    key: Box<Aes256Gcm>,
     rng: Mutex<Box<dyn CryptoRng + Send>>,
 }
 
@@ -85,6 +91,15 @@ fn aad(kind: &str, id: &str) -> Vec<u8> {
     a
 }
 
+/// The cipher on the heap, built in a frame of its own so that `scrub_stack` can wipe what
+/// its construction left on the stack.
+#[inline(never)]
+fn cipher(data_key: &DataKey) -> Option<Box<Aes256Gcm>> {
+    Aes256Gcm::new_from_slice(data_key.expose())
+        .ok()
+        .map(Box::new)
+}
+
 impl Store {
     /// Opens or creates the store at `path` with `data_key`; `rng` makes the nonces.
     pub fn open(
@@ -92,9 +107,10 @@ impl Store {
         data_key: &DataKey,
         rng: Box<dyn CryptoRng + Send>,
     ) -> Result<Self, StoreError> {
-        let key = LessSafeKey::new(
-            UnboundKey::new(&AES_256_GCM, data_key.expose()).map_err(|_| StoreError::WrongKey)?,
-        );
+        let key = cipher(data_key);
+        // The key schedule was built in `cipher`'s frame: wipe it.
+        crate::keystore::scrub_stack();
+        let key = key.ok_or(StoreError::WrongKey)?;
         let existed = path.exists();
         let conn = Connection::open_with_flags(
             path,
@@ -186,13 +202,11 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .fill_bytes(&mut nonce);
         let mut buf = plaintext.to_vec();
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(kind, id)),
-                &mut buf,
-            )
-            .map_err(|_| StoreError::Sqlite("sealing failed".into()))?;
+        let sealed = self
+            .key
+            .encrypt_in_place(&Nonce::from(nonce), &aad(kind, id), &mut buf);
+        crate::keystore::scrub_stack_bytes::<4096>();
+        sealed.map_err(|_| StoreError::Sqlite("sealing failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend(buf);
         Ok(out)
@@ -204,13 +218,14 @@ impl Store {
             id: id.to_owned(),
         };
         let (nonce, body) = sealed.split_at_checked(NONCE_LEN).ok_or_else(tampered)?;
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| tampered())?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| tampered())?;
         let mut buf = body.to_vec();
-        let plain = self
+        let opened = self
             .key
-            .open_in_place(nonce, Aad::from(aad(kind, id)), &mut buf)
-            .map_err(|_| tampered())?;
-        Ok(plain.to_vec())
+            .decrypt_in_place(&Nonce::from(nonce), &aad(kind, id), &mut buf);
+        crate::keystore::scrub_stack_bytes::<4096>();
+        opened.map_err(|_| tampered())?;
+        Ok(buf)
     }
 
     /// Writes (or replaces) one record in its own transaction.

@@ -407,6 +407,16 @@ fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, WalletEr
     serde_json::from_slice(bytes).map_err(|e| WalletError::Record(e.to_string()))
 }
 
+/// A new data key, in a frame of its own so that `scrub_stack` reaches what the RNG left.
+#[inline(never)]
+fn new_data_key(rng: &mut (dyn CryptoRng + Send)) -> DataKey {
+    let key = DataKey::generate(rng);
+    // Push the key's bytes out of the RNG's buffer too.
+    let mut spill = zeroize::Zeroizing::new([0u8; 512]);
+    rng.fill_bytes(spill.as_mut_slice());
+    key
+}
+
 /// Whole years between `birth` and `today`.
 pub fn age_on(birth: Date, today: Date) -> u8 {
     let mut years = today.year() - birth.year();
@@ -430,7 +440,9 @@ impl Wallet {
         let data_key = match key_store.load_data_key(DATA_KEY_ALIAS) {
             Ok(k) => k,
             Err(KeyStoreError::NotFound(_)) if !path.exists() => {
-                let k = DataKey::generate(&mut *rng);
+                let k = new_data_key(&mut *rng);
+                // The RNG computed the key's bytes in its frames: wipe them.
+                crate::keystore::scrub_stack();
                 key_store.store_data_key(DATA_KEY_ALIAS, &k)?;
                 k
             }
@@ -451,6 +463,9 @@ impl Wallet {
             pending: Mutex::new(Vec::new()),
         };
         *lock(&wallet.gate) = wallet.load_gate()?;
+        // Everything below this frame (the store's key schedule being built, the key store's
+        // reads) is dead now: wipe it.
+        crate::keystore::scrub_stack();
         Ok(wallet)
     }
 

@@ -74,7 +74,8 @@ final class World {
     let path: String
     let options: WalletOptions
     let issuerTrust: String
-    var wallet: Wallet
+    /// Implicitly unwrapped so the last test can drop it (the Swift side of Kotlin's close()).
+    var wallet: Wallet!
     let verifier: Verifier
     var clinicQr = ""
 
@@ -439,15 +440,16 @@ final class CancuocStoryTests: XCTestCase {
 
     func test16_theWalletDoesNotOpenWithAnotherDataKey() throws {
         let w = try world
+        w.wallet = nil // frees the Rust object: the file is closed before it is opened again
         let stranger = MemoryKeyStore()
         try stranger.storeDataKey(alias: "cancuoc.storage", key: Data(repeating: 7, count: 32))
         let e = expectError(WalletError.self) { _ = try Wallet.open(path: w.path, keyStore: stranger, options: w.options) }
         guard case let .Storage(code, _) = e else { return XCTFail("not Storage: \(String(describing: e))") }
         XCTAssertEqual(code, "wrong_data_key")
         // The right key store still opens it, with everything in place.
-        let again = try Wallet.open(path: w.path, keyStore: w.keys, options: w.options)
-        XCTAssertEqual(try again.documents().count, 4)
-        XCTAssertEqual(try again.account()?.status, .locked)
+        w.wallet = try Wallet.open(path: w.path, keyStore: w.keys, options: w.options)
+        XCTAssertEqual(try w.wallet.documents().count, 4)
+        XCTAssertEqual(try w.wallet.account()?.status, .locked)
     }
 
     func test17_aVerifierWithNoTrustIsAnInputError() throws {

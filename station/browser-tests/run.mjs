@@ -51,12 +51,10 @@ const url = await new Promise((resolve, reject) => {
   station.on('exit', (code) => reject(new Error(`the station exited (${code}): ${out}`)));
 });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-gpu', '--disable-quic', '--no-first-run'],
-});
+const chromiumArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-gpu', '--disable-quic', '--no-first-run'];
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const browser = await chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 let exitCode = 0;
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 700 }, locale: 'vi-VN' });
@@ -141,6 +139,28 @@ try {
   check(`the log holds one entry per scan (${scans})`, log.entries.length === scans && log.entries.every((e) => e.channel === 'scanner'), `${log.entries.length}`);
   check('the log chain is intact', log.chain.problem === null);
   check('the page asked nothing of any other host', requests.every((u) => u.startsWith(url)), requests.filter((u) => !u.startsWith(url)).join());
+
+  // The webcam: Chromium's fake camera plays the valid QR as a frame; the page sends frames to
+  // its station until one reads.
+  const cam = await chromium.launch({
+    executablePath, headless: true,
+    args: [...chromiumArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${join(work, 'valid.y4m')}`],
+  });
+  try {
+    const cpage = await cam.newPage({ viewport: { width: 1000, height: 700 } });
+    await cpage.goto(url);
+    await cpage.click('[data-mode="webcam"]');
+    await cpage.waitForFunction(() => document.getElementById('result').className === 'valid', null, { timeout: 20000 });
+    const fields = await cpage.evaluate(() => document.querySelector('#fields tr[data-id="card_code"] td').textContent);
+    check('webcam: the QR in the camera frame is verified', fields === 'DN4010123456789', fields);
+    const clog = await cpage.evaluate(async () => (await (await fetch('/api/log?limit=1')).json()));
+    check('webcam: logged from the webcam channel', clog.entries[0].channel === 'webcam', JSON.stringify(clog.entries[0]));
+  } catch (e) {
+    check('webcam: the QR in the camera frame is verified', false, String(e));
+  } finally {
+    await cam.close();
+  }
 
   // Latency: last keystroke (Enter) to the result painted, measured in the page.
   const latencies = [];

@@ -6,7 +6,8 @@
 //! the time, and the texts — a valid clinic QR, the same with the holder's name altered
 //! (tampered), a card whose 90-day credential ended days ago (expired), the valid text as a
 //! scanner with CapsLock on types it, a QR made ten minutes ago (too old), and the chip ID card's
-//! printed QR. Start the station with `--now` set to the same time so nothing expires mid-test.
+//! printed QR — and `DIR/valid.y4m`, the valid QR as a camera frame for Chromium's fake webcam.
+//! Start the station with `--now` set to the same time so nothing expires mid-test.
 
 use std::path::PathBuf;
 
@@ -41,6 +42,32 @@ fn tampered(text: &str) -> Result<String, Failure> {
         *b = b'M';
     }
     Ok(format!("CC1:{}", base45::encode(&bytes)))
+}
+
+/// One 640×480 frame (YUV 4:2:0, grey) with the QR code in the middle: what Chromium's
+/// `--use-file-for-fake-video-capture` plays in a loop as the webcam.
+fn camera_frame(text: &str) -> Result<Vec<u8>, Failure> {
+    const W: usize = 640;
+    const H: usize = 480;
+    let (size, gray) = cancuoc_core::qr::code::encode(text)?.to_gray(4, 4);
+    if size > H {
+        return Err("the QR code does not fit the frame".into());
+    }
+    let mut y = vec![255u8; W * H];
+    let (left, top) = ((W - size) / 2, (H - size) / 2);
+    for row in 0..size {
+        let from = gray
+            .get(row * size..(row + 1) * size)
+            .ok_or("short QR image")?;
+        let at = (top + row) * W + left;
+        y.get_mut(at..at + size)
+            .ok_or("frame too small")?
+            .copy_from_slice(from);
+    }
+    let mut out = format!("YUV4MPEG2 W{W} H{H} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    out.extend(y);
+    out.extend(vec![128u8; W * H / 2]);
+    Ok(out)
 }
 
 fn main() -> Result<(), Failure> {
@@ -89,6 +116,7 @@ fn main() -> Result<(), Failure> {
         "too_old": clinic_qr(&current, now - Duration::minutes(10))?,
         "card": CARD,
     });
+    std::fs::write(out.join("valid.y4m"), camera_frame(&valid)?)?;
     std::fs::write(
         out.join("fixtures.json"),
         serde_json::to_string_pretty(&fixtures)?,

@@ -19,7 +19,15 @@ final class WalletModel: ObservableObject {
     /// The consent prompt the scanner got, for the consent screen.
     @Published var pendingPrompt: ConsentPrompt?
 
-    let keyStore = SecureEnclaveKeyStore()
+    /// The Secure Enclave on a device; on the simulator (no Secure Enclave, often no passcode)
+    /// a plain Keychain key without the user-presence requirement, for development only.
+    let keyStore: SecureEnclaveKeyStore = {
+        #if targetEnvironment(simulator)
+        return SecureEnclaveKeyStore(requireUserPresence: false)
+        #else
+        return SecureEnclaveKeyStore()
+        #endif
+    }()
     private let queue = DispatchQueue(label: "vn.cancuoc.core", qos: .userInitiated)
     private var wallet: Wallet?
     private var verifier: Verifier?

@@ -555,30 +555,28 @@ impl Certificate {
     /// The Annex B.1.7 requirements for a reader (relying party) certificate: not a CA,
     /// keyUsage digitalSignature, extKeyUsage 1.0.18013.5.1.6.
     pub fn check_reader_profile(&self) -> Result<(), CertificateError> {
-        let profile = |what| CertificateError::Profile {
-            subject: self.subject(),
-            what,
-        };
-        if self.is_ca() {
-            return Err(profile("an end-entity basicConstraints (it is a CA)"));
-        }
-        if !self
-            .key_usage()
-            .is_some_and(|ku| ku.0.contains(KeyUsages::DigitalSignature))
-        {
-            return Err(profile("keyUsage digitalSignature"));
-        }
-        if !self.has_ext_key_usage(OID_MDOC_READER_EKU) {
-            return Err(profile(
-                "extKeyUsage 1.0.18013.5.1.6 (mdoc reader authentication)",
-            ));
-        }
-        Ok(())
+        self.check_end_entity_profile(
+            OID_MDOC_READER_EKU,
+            "extKeyUsage 1.0.18013.5.1.6 (mdoc reader authentication)",
+        )
     }
 
     /// The Annex B requirements for a Document Signer: not a CA, keyUsage digitalSignature,
     /// extKeyUsage 1.0.18013.5.1.2.
     pub fn check_document_signer_profile(&self) -> Result<(), CertificateError> {
+        self.check_end_entity_profile(
+            OID_MDOC_DS_EKU,
+            "extKeyUsage 1.0.18013.5.1.2 (mdoc Document Signer)",
+        )
+    }
+
+    /// An end-entity certificate for one purpose: not a CA, keyUsage digitalSignature, the
+    /// extended key usage `eku`.
+    fn check_end_entity_profile(
+        &self,
+        eku: ObjectIdentifier,
+        eku_name: &'static str,
+    ) -> Result<(), CertificateError> {
         let profile = |what| CertificateError::Profile {
             subject: self.subject(),
             what,
@@ -592,10 +590,8 @@ impl Certificate {
         {
             return Err(profile("keyUsage digitalSignature"));
         }
-        if !self.has_ext_key_usage(OID_MDOC_DS_EKU) {
-            return Err(profile(
-                "extKeyUsage 1.0.18013.5.1.2 (mdoc Document Signer)",
-            ));
+        if !self.has_ext_key_usage(eku) {
+            return Err(profile(eku_name));
         }
         Ok(())
     }

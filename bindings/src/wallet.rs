@@ -665,8 +665,8 @@ impl Wallet {
             .inner
             .audit_log(
                 requester.as_deref(),
-                from_unix.and_then(from_unix_opt),
-                to_unix.and_then(from_unix_opt),
+                from_unix.and_then(crate::convert::from_unix),
+                to_unix.and_then(crate::convert::from_unix),
             )
             .map_err(|e| self.err(e))?;
         Ok(entries
@@ -701,10 +701,6 @@ impl Wallet {
             .export_log_json(None, None, None)
             .map_err(|e| self.err(e))
     }
-}
-
-fn from_unix_opt(t: i64) -> Option<time::OffsetDateTime> {
-    from_unix(t)
 }
 
 fn level(l: AssuranceLevel) -> core::AssuranceLevel {

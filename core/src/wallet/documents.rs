@@ -147,7 +147,7 @@ impl Wallet {
         if account.level < AssuranceLevel::Level2 && kind != DocumentKind::CitizenIdentity {
             return Err(WalletError::LevelTooLow {
                 have: account.level.number(),
-                document: Wallet::title(kind),
+                document: kind.title_en(),
             });
         }
         let compact = qr
@@ -160,7 +160,7 @@ impl Wallet {
                 kind,
                 DocumentKind::CitizenIdentity | DocumentKind::HealthInsurance
             ) {
-                return Err(WalletError::NotForDependents(Wallet::title(kind)));
+                return Err(WalletError::NotForDependents(kind.title_en()));
             }
             if super::age_on(dep.birth_date, now.date()) >= super::DEPENDENT_MAX_AGE {
                 return Err(WalletError::DependentCameOfAge(dep.full_name));

@@ -27,7 +27,6 @@ use crate::account::{
 };
 use crate::audit::{self, AuditEntry, AuditError};
 use crate::consent::GrantFormatError;
-use crate::document::DocumentKind;
 use crate::i18n::Lang;
 use crate::keys::PublicKey;
 use crate::keystore::{DataKey, KeyStore, KeyStoreError};
@@ -818,10 +817,6 @@ impl Wallet {
         deletes: &[(&str, &str)],
     ) -> Result<i64, WalletError> {
         Ok(audit::record_with(&self.store, entry, puts, deletes)?)
-    }
-
-    fn title(kind: DocumentKind) -> &'static str {
-        kind.title_en()
     }
 }
 

@@ -192,7 +192,7 @@ impl Wallet {
                 )
             });
         let Some(doc) = chosen else {
-            let err = WalletError::NoDocumentForRequest(Wallet::title(kind));
+            let err = WalletError::NoDocumentForRequest(kind.title_en());
             self.log_refusal(
                 &request.request.verifier,
                 kind.doc_type(),

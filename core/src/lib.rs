@@ -31,6 +31,7 @@ pub mod i18n;
 pub mod issuance;
 pub mod keys;
 pub mod keystore;
+pub mod lists;
 pub mod mask;
 pub mod mdoc;
 pub mod presentation;

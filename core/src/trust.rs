@@ -94,6 +94,18 @@ impl StatusList {
         Self::new(uri, vec![0; len.div_ceil(8)])
     }
 
+    /// The list's bytes, bit `i` at byte `i / 8`, bit `i % 8` from the least significant.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bits
+    }
+
+    /// How many entries the list holds (its bytes × 8).
+    pub fn entries(&self) -> u64 {
+        u64::try_from(self.bits.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(8)
+    }
+
     pub fn revoke(&mut self, index: u64) {
         let (byte, bit) = position(index);
         if let Some(b) = usize::try_from(byte)

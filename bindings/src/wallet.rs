@@ -53,6 +53,10 @@ pub enum WalletError {
     /// Bad input from the app (format of a passcode, a date, an id).
     #[error("{reason}")]
     Input { code: String, reason: String },
+    /// The identity service could not be reached or refused (`code` says which: `offline`,
+    /// `timeout`, `service_refused`, `no_session`, `list_refused`).
+    #[error("{reason}")]
+    Service { code: String, reason: String },
 }
 
 pub(crate) fn map_error(e: CoreError, lang: Lang) -> WalletError {
@@ -62,7 +66,7 @@ pub(crate) fn map_error(e: CoreError, lang: Lang) -> WalletError {
         CoreError::NotActivated | CoreError::AlreadyActivated => {
             WalletError::Account { code, reason }
         }
-        CoreError::AccountLocked | CoreError::AccountExpired(_) => {
+        CoreError::AccountLocked | CoreError::AccountExpired(_) | CoreError::SignedOut => {
             WalletError::AccountBlocked { code, reason }
         }
         CoreError::GateClosed => WalletError::GateClosed { reason },
@@ -75,6 +79,9 @@ pub(crate) fn map_error(e: CoreError, lang: Lang) -> WalletError {
             WalletError::Input { code, reason }
         }
         CoreError::LevelTooLow { .. } => WalletError::LevelTooLow { reason },
+        CoreError::Service(_) | CoreError::NoSession | CoreError::List(_) => {
+            WalletError::Service { code, reason }
+        }
         CoreError::RequestRefused(_) | CoreError::NoSuchRequest(_) => {
             WalletError::RequestRefused { code, reason }
         }
@@ -102,6 +109,8 @@ pub enum AccountStatus {
     Active,
     Locked,
     Expired,
+    /// The account moved to another phone; this one was signed out.
+    SignedOut,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -415,6 +424,7 @@ impl Wallet {
                 core::AccountStatus::Active => AccountStatus::Active,
                 core::AccountStatus::Locked => AccountStatus::Locked,
                 core::AccountStatus::Expired => AccountStatus::Expired,
+                core::AccountStatus::SignedOut => AccountStatus::SignedOut,
             },
             id_card_expiry: a.id_card_expiry.map(cancuoc_core::time_fmt::date),
             device_public_key_pem: a.device_key.to_spki_pem().unwrap_or_default(),

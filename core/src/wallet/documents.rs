@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::records::{AssuranceLevel, DocumentRecord, ID_ACCOUNT, KIND_ACCOUNT, KIND_DOCUMENT};
-use super::{Wallet, WalletError, from_json, to_json};
+use super::{Wallet, WalletError, from_json, lock, to_json};
 use crate::document::DocumentKind;
 use crate::mdoc::element::ElementValue;
 use crate::mdoc::issuer_signed::Credential;
@@ -130,8 +130,7 @@ impl Wallet {
                 },
             ))
         })?;
-        let verified = self
-            .verifier
+        let verified = lock(&self.verifier)
             .verify_credential(&credential, now)
             .map_err(WalletError::DocumentRefused)?;
         let kind = verified.kind.ok_or(WalletError::DocumentRefused(
@@ -267,8 +266,7 @@ impl Wallet {
                 },
             ))
         })?;
-        let verified = self
-            .verifier
+        let verified = lock(&self.verifier)
             .verify_compact_credential(&compact, now)
             .map_err(WalletError::DocumentRefused)?;
         if verified.device_key != *device_key {

@@ -14,6 +14,7 @@
 mod documents;
 mod presenting;
 pub mod records;
+mod sync;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -44,6 +45,7 @@ use records::{
     AccountRecord, DependentRecord, GateRecord, ID_ACCOUNT, ID_GATE, ID_PASSCODE, KIND_ACCOUNT,
     KIND_DEPENDENT,
 };
+pub use sync::{ListAges, OnlineActivation, RefusedDocument, SyncReport};
 
 /// The key store alias of the storage data key.
 pub const DATA_KEY_ALIAS: &str = "cancuoc.storage";
@@ -85,6 +87,8 @@ pub enum AccountStatus {
     Locked,
     /// The ID card expired, and the account with it.
     Expired,
+    /// The account moved to another phone: this one was signed out and presents nothing.
+    SignedOut,
 }
 
 /// The citizen's account as a screen shows it.
@@ -202,6 +206,14 @@ pub enum WalletError {
     Record(String),
     #[error("{0}")]
     Input(String),
+    #[error("identity service: {0}")]
+    Service(#[from] crate::service::ServiceError),
+    #[error("this wallet has no session with the identity service: activate it online first")]
+    NoSession,
+    #[error("this phone was signed out: the account is active on another device")]
+    SignedOut,
+    #[error("a list from the identity service was refused: {0}")]
+    List(#[from] crate::lists::ListError),
 }
 
 impl WalletError {
@@ -252,6 +264,13 @@ impl WalletError {
             Self::Audit(_) => "audit_log",
             Self::Record(_) => "corrupt",
             Self::Input(_) => "input",
+            Self::Service(crate::service::ServiceError::Offline(_)) => "offline",
+            Self::Service(crate::service::ServiceError::Timeout) => "timeout",
+            Self::Service(crate::service::ServiceError::Rejected { .. }) => "service_refused",
+            Self::Service(_) => "service_error",
+            Self::NoSession => "no_session",
+            Self::SignedOut => "signed_out",
+            Self::List(_) => "list_refused",
         }
     }
 
@@ -368,6 +387,19 @@ impl WalletError {
             Self::Store(StoreError::Corrupt(_) | StoreError::Tampered { .. }) => {
                 t("Dữ liệu ví bị hỏng.", "The wallet data is damaged.")
             }
+            Self::Service(e) => e.message(lang),
+            Self::NoSession => t(
+                "Ví chưa kết nối với hệ thống định danh. Hãy kích hoạt trực tuyến.",
+                "The wallet is not connected to the identity service. Activate it online.",
+            ),
+            Self::SignedOut => t(
+                "Tài khoản đã được kích hoạt trên thiết bị khác. Thiết bị này đã bị đăng xuất.",
+                "The account was activated on another device. This phone was signed out.",
+            ),
+            Self::List(_) => t(
+                "Danh sách tin cậy hoặc danh sách thu hồi không hợp lệ; đang dùng bản đã lưu.",
+                "The trust or revocation list was not valid; the saved one is still used.",
+            ),
             _ => t(
                 "Đã có lỗi xảy ra. Vui lòng thử lại.",
                 "Something went wrong. Please try again.",
@@ -383,7 +415,8 @@ pub struct Wallet {
     clock: Arc<dyn Clock>,
     rng: Mutex<ChaCha20Rng>,
     config: WalletConfig,
-    verifier: Verifier,
+    /// Rebuilt when a newer trust list arrives (`sync`).
+    verifier: Mutex<Verifier>,
     gate: Mutex<Option<Gate>>,
     pending: Mutex<Vec<presenting::Pending>>,
 }
@@ -456,12 +489,13 @@ impl Wallet {
             key_store,
             clock,
             rng: Mutex::new(ChaCha20Rng::from_rng(&mut *rng)),
-            verifier: Verifier::new(config.issuer_trust.clone()),
+            verifier: Mutex::new(Verifier::new(config.issuer_trust.clone())),
             config,
             gate: Mutex::new(None),
             pending: Mutex::new(Vec::new()),
         };
         *lock(&wallet.gate) = wallet.load_gate()?;
+        wallet.load_cached_trust()?;
         // Everything below this frame (the store's key schedule being built, the key store's
         // reads) is dead now: wipe it.
         crate::keystore::scrub_stack();
@@ -502,7 +536,9 @@ impl Wallet {
     }
 
     fn status_of(&self, a: &AccountRecord, today: Date) -> AccountStatus {
-        if a.locked {
+        if a.signed_out {
+            AccountStatus::SignedOut
+        } else if a.locked {
             AccountStatus::Locked
         } else if a.id_card_expiry.is_some_and(|e| e < today) {
             AccountStatus::Expired
@@ -555,16 +591,7 @@ impl Wallet {
                 "the full name is 1–100 characters".into(),
             ));
         }
-        let now = self.now();
-        let (alias, hash) = {
-            let mut rng = lock(&self.rng);
-            let mut tag = [0u8; 8];
-            rng.fill_bytes(&mut tag);
-            (
-                format!("cancuoc.device.{}", hex::encode(tag)),
-                PasscodeHash::new(passcode, &mut *rng),
-            )
-        };
+        let alias = self.new_device_alias();
         self.key_store.create_key(&alias)?;
         let record = AccountRecord {
             personal_id: activation.personal_id,
@@ -573,26 +600,51 @@ impl Wallet {
             level: activation.level,
             locked: false,
             id_card_expiry: activation.id_card_expiry,
-            device_key_alias: alias.clone(),
-            activated: now,
+            device_key_alias: alias,
+            activated: self.now(),
             password_changed: None,
+            signed_out: false,
         };
+        self.install_account(record, passcode, &[], &[])
+    }
+
+    /// A fresh key-store alias for a device key.
+    fn new_device_alias(&self) -> String {
+        let mut tag = [0u8; 8];
+        lock(&self.rng).fill_bytes(&mut tag);
+        format!("cancuoc.device.{}", hex::encode(tag))
+    }
+
+    /// Writes the account (whose device key already exists), the passcode's slow hash, a fresh
+    /// gate and `extra` records in one transaction, deleting `deletes`, and opens the gate. On
+    /// failure the device key is deleted: no orphan key outlives a failed activation.
+    fn install_account(
+        &self,
+        record: AccountRecord,
+        passcode: &Passcode,
+        extra: &[(&str, &str, &[u8])],
+        deletes: &[(&str, &str)],
+    ) -> Result<AccountInfo, WalletError> {
+        let hash = PasscodeHash::new(passcode, &mut *lock(&self.rng));
+        let alias = record.device_key_alias.clone();
         let gate_state = to_json(&GateRecord {
             failures: 0,
             locked_until: None,
         })?;
-        let written = self.store.put_batch(&[
-            (KIND_ACCOUNT, ID_ACCOUNT, &to_json(&record)?),
-            (KIND_ACCOUNT, ID_PASSCODE, &hash.to_bytes()),
+        let account = to_json(&record)?;
+        let hash_bytes = hash.to_bytes();
+        let mut puts: Vec<(&str, &str, &[u8])> = vec![
+            (KIND_ACCOUNT, ID_ACCOUNT, &account),
+            (KIND_ACCOUNT, ID_PASSCODE, &hash_bytes),
             (KIND_ACCOUNT, ID_GATE, &gate_state),
-        ]);
-        if let Err(e) = written {
-            // Leave no orphan key behind a failed activation.
+        ];
+        puts.extend_from_slice(extra);
+        if let Err(e) = self.store.transact_records(&puts, deletes) {
             let _ = self.key_store.delete_key(&alias);
             return Err(e.into());
         }
         let mut gate = Gate::new(hash, self.config.idle_timeout);
-        gate.unlock(passcode, now)?;
+        gate.unlock(passcode, self.now())?;
         *lock(&self.gate) = Some(gate);
         self.account()?.ok_or(WalletError::NotActivated)
     }
@@ -702,6 +754,7 @@ impl Wallet {
         match self.status_of(&a, self.now().date()) {
             AccountStatus::Active => {}
             AccountStatus::Locked => return Err(WalletError::AccountLocked),
+            AccountStatus::SignedOut => return Err(WalletError::SignedOut),
             AccountStatus::Expired => {
                 return Err(WalletError::AccountExpired(
                     a.id_card_expiry

@@ -411,6 +411,7 @@ impl Wallet {
                 expires: grant.expires,
                 revoked_at: None,
                 revocation: None,
+                revocation_sent: false,
             };
             let bytes = to_json(&record)?;
             self.log(

@@ -52,6 +52,9 @@ pub struct AccountRecord {
     /// When the account password was last set (the policy asks for a change every 6 months).
     #[serde(default, with = "crate::wallet::records::opt_date_serde")]
     pub password_changed: Option<Date>,
+    /// The identity service moved the account to another phone and ended this one's session.
+    #[serde(default)]
+    pub signed_out: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +114,9 @@ pub struct GrantRecord {
     pub revoked_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub revocation: Option<String>,
+    /// The revocation reached the identity service (sent by `sync`).
+    #[serde(default)]
+    pub revocation_sent: bool,
 }
 
 pub mod date_serde {

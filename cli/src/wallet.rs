@@ -12,14 +12,18 @@ use std::sync::Arc;
 use cancuoc_core::account::Passcode;
 use cancuoc_core::consent::{Approval, ConsentPrompt};
 use cancuoc_core::document::DocumentKind;
+use cancuoc_core::document::Sex;
 use cancuoc_core::i18n::Lang;
 use cancuoc_core::keystore::SoftwareKeyStore;
+use cancuoc_core::lists::ListAge;
+use cancuoc_core::service::{Registration, ServiceClient, ServiceConfig};
 use cancuoc_core::time_fmt::{self, Clock, FixedClock, SystemClock};
 use cancuoc_core::wallet::{
-    Activation, Answer, AssuranceLevel, DocumentCard, DocumentStatus, Wallet, WalletConfig,
-    WalletError,
+    Activation, Answer, AssuranceLevel, DocumentCard, DocumentStatus, OnlineActivation, SyncReport,
+    Wallet, WalletConfig, WalletError,
 };
 use clap::{Args, Subcommand};
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::{CliError, files};
@@ -35,6 +39,9 @@ pub struct WalletArgs {
     /// Print results as JSON.
     #[arg(long)]
     json: bool,
+    /// The identity service (e.g. http://127.0.0.1:8700), for the online commands.
+    #[arg(long, env = "CANCUOC_SERVICE")]
+    service: Option<String>,
     #[command(subcommand)]
     command: WalletCommand,
 }
@@ -147,8 +154,143 @@ enum WalletCommand {
         #[arg(long)]
         verify: bool,
     },
-    /// Lock the account (lost phone): nothing can be presented.
+    /// Lock the account (lost phone): nothing can be presented. With `--service`, the
+    /// identity service locks it too (password from CANCUOC_PASSWORD or standard input).
     LockAccount,
+    /// Register a level-1 account with the identity service (password from CANCUOC_PASSWORD
+    /// or standard input). Every field must match the population register.
+    Register {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        birth_date: String,
+        /// male or female.
+        #[arg(long)]
+        sex: String,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Activate this wallet through the identity service. If the account is active on
+    /// another phone, that phone is sent a code: finish with `confirm-device`.
+    ActivateOnline {
+        #[arg(long)]
+        id: String,
+    },
+    /// Finish moving the account to this phone with the code the old phone shows.
+    ConfirmDevice {
+        #[arg(long)]
+        code: String,
+    },
+    /// Bring the wallet up to date: account, messages, documents, trust and status lists.
+    Sync,
+    /// Who fetched what of this citizen's data through the identity service.
+    Shares,
+}
+
+fn service_url(url: &Option<String>) -> Result<&str, CliError> {
+    url.as_deref().ok_or_else(|| {
+        CliError::Usage("this command talks to the identity service: give --service URL".into())
+    })
+}
+
+fn client(url: &str) -> Result<ServiceClient, CliError> {
+    ServiceClient::new(ServiceConfig::new(url), &mut files::rng(None)?)
+        .map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// A secret from the environment (scripts) or one line of standard input.
+fn secret_line(var: &str, what: &str) -> Result<Zeroizing<String>, CliError> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(Zeroizing::new(v));
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Usage(format!("reading the {what}: {e}")))?;
+    Ok(Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+fn age_text(age: &ListAge, lang: Lang) -> String {
+    let hours = age.age.whole_hours();
+    let mut text = if hours >= 1 {
+        format!("{hours} {}", lang.pick("giờ trước", "h ago"))
+    } else {
+        format!(
+            "{} {}",
+            age.age.whole_minutes(),
+            lang.pick("phút trước", "min ago")
+        )
+    };
+    if age.stale {
+        text.push_str(lang.pick(" — đã cũ, cần cập nhật", " — stale, refresh it"));
+    }
+    text
+}
+
+fn print_sync(r: &SyncReport, json: bool, lang: Lang) {
+    if json {
+        let v = serde_json::json!({
+            "status": r.status,
+            "level": r.level.number(),
+            "messages": r.messages,
+            "documents_added": r.documents_added.iter().map(card_json).collect::<Vec<_>>(),
+            "documents_refused": r.documents_refused.iter().map(|d| serde_json::json!({"kind": d.kind, "code": d.code})).collect::<Vec<_>>(),
+            "documents_revoked": r.documents_revoked,
+            "grant_withdrawals_sent": r.grant_withdrawals_sent,
+            "trust_list_age_seconds": r.trust_list.map(|a| a.age.whole_seconds()),
+            "status_lists": r.status_lists.iter().map(|(u, a)| serde_json::json!({"uri": u, "age_seconds": a.age.whole_seconds(), "stale": a.stale})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return;
+    }
+    println!(
+        "{}: {:?}, {} {}",
+        lang.pick("Tài khoản", "Account"),
+        r.status,
+        lang.pick("mức", "level"),
+        r.level.number()
+    );
+    for m in &r.messages {
+        println!("✉ {}", lang.pick_owned_str(&m.text_vi, &m.text_en));
+    }
+    for c in &r.documents_added {
+        println!(
+            "+ {} — {}",
+            lang.pick(c.kind.title_vi(), c.kind.title_en()),
+            c.number
+        );
+    }
+    for d in &r.documents_refused {
+        println!(
+            "! {} [{}]",
+            lang.pick(d.kind.title_vi(), d.kind.title_en()),
+            d.code
+        );
+    }
+    for id in &r.documents_revoked {
+        println!("✗ {id} {}", lang.pick("đã bị thu hồi", "was revoked"));
+    }
+    if let Some(a) = &r.trust_list {
+        println!(
+            "{}: {}",
+            lang.pick("Danh sách tin cậy", "Trust list"),
+            age_text(a, lang)
+        );
+    }
+    for (uri, a) in &r.status_lists {
+        println!(
+            "{} {uri}: {}",
+            lang.pick("Danh sách thu hồi", "Status list"),
+            age_text(a, lang)
+        );
+    }
 }
 
 fn wallet_err(e: WalletError, lang: Lang) -> CliError {
@@ -667,8 +809,120 @@ pub fn run(a: WalletArgs, lang: Lang) -> Result<ExitCode, CliError> {
         }
         WalletCommand::LockAccount => {
             let w = open(dir, now)?;
+            if let Some(url) = &a.service {
+                let account = w
+                    .account()
+                    .map_err(err)?
+                    .ok_or_else(|| err(WalletError::NotActivated))?;
+                let password = secret_line("CANCUOC_PASSWORD", "password")?;
+                client(url)?
+                    .lock_account(&account.personal_id, &password, account.birth_date)
+                    .map_err(|e| err(e.into()))?;
+            }
             w.lock_account().map_err(err)?;
             println!("{}", lang.pick("Đã khóa tài khoản.", "Account locked."));
+        }
+        WalletCommand::Register {
+            id,
+            name,
+            birth_date,
+            sex,
+            phone,
+            email,
+        } => {
+            let sex = match sex.as_str() {
+                "male" | "nam" | "Nam" => Sex::Male,
+                "female" | "nu" | "nữ" | "Nữ" => Sex::Female,
+                _ => return Err(CliError::Usage("--sex is male or female".into())),
+            };
+            let registration = Registration {
+                personal_id: id,
+                full_name: name,
+                birth_date: date_arg(&birth_date, "--birth-date")?,
+                sex,
+                phone,
+                email,
+                password: secret_line("CANCUOC_PASSWORD", "password")?,
+            };
+            client(service_url(&a.service)?)?
+                .register(&registration)
+                .map_err(|e| err(e.into()))?;
+            println!(
+                "{}",
+                lang.pick(
+                    "Đã đăng ký tài khoản định danh mức 1.",
+                    "Level-1 account registered."
+                )
+            );
+        }
+        WalletCommand::ActivateOnline { id } => {
+            let c = client(service_url(&a.service)?)?;
+            let password = secret_line("CANCUOC_PASSWORD", "password")?;
+            let passcode = passcode()?;
+            let w = open(dir, now)?;
+            match w
+                .activate_online(&c, &id, &password, &passcode)
+                .map_err(err)?
+            {
+                OnlineActivation::Activated(info) => println!(
+                    "{} {} ({} {})",
+                    lang.pick("Đã kích hoạt tài khoản", "Account activated:"),
+                    cancuoc_core::mask::pin(&info.personal_id),
+                    lang.pick("mức", "level"),
+                    info.level.number()
+                ),
+                OnlineActivation::CodeSentToOldDevice => println!(
+                    "{}",
+                    lang.pick(
+                        "Tài khoản đang dùng trên thiết bị khác. Mã xác nhận đã được gửi tới thiết bị đó; nhập mã bằng `confirm-device --code …`.",
+                        "The account is active on another device. A confirmation code was sent there; enter it with `confirm-device --code …`."
+                    )
+                ),
+            }
+        }
+        WalletCommand::ConfirmDevice { code } => {
+            let c = client(service_url(&a.service)?)?;
+            let passcode = passcode()?;
+            let w = open(dir, now)?;
+            let info = w.confirm_device_change(&c, &code, &passcode).map_err(err)?;
+            println!(
+                "{} {}",
+                lang.pick(
+                    "Đã chuyển tài khoản sang thiết bị này:",
+                    "The account moved to this device:"
+                ),
+                cancuoc_core::mask::pin(&info.personal_id)
+            );
+        }
+        WalletCommand::Sync => {
+            let c = client(service_url(&a.service)?)?;
+            let w = open(dir, now)?;
+            let r = w.sync(&c).map_err(err)?;
+            print_sync(&r, a.json, lang);
+        }
+        WalletCommand::Shares => {
+            let c = client(service_url(&a.service)?)?;
+            let w = open(dir, now)?;
+            let shares = w.online_shares(&c).map_err(err)?;
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&shares).unwrap_or_default()
+                );
+            } else {
+                for s in &shares {
+                    println!(
+                        "{}  {}  {}  {}: {}",
+                        OffsetDateTime::from_unix_timestamp(s.at)
+                            .map(time_fmt::tdate)
+                            .unwrap_or_default(),
+                        s.requester,
+                        s.outcome,
+                        lang.pick("đã chia sẻ", "shared"),
+                        s.shared.join(", ")
+                    );
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

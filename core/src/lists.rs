@@ -103,8 +103,9 @@ pub struct TrustListContent {
 }
 
 impl TrustListContent {
-    /// The trust list to verify documents with: `anchors` and every IACA listed here. Listed
-    /// Document Signers are not pinned: they verify through their IACA.
+    /// The trust list to verify documents with: `anchors`, every IACA listed here, and every
+    /// listed Document Signer that one of those IACAs issued (a QR credential names its signer
+    /// only by key id, so the signer must be known beforehand).
     pub fn trust_list(&self, anchors: &TrustList) -> TrustList {
         let mut roots = anchors.roots().to_vec();
         for c in &self.certificates {
@@ -112,7 +113,18 @@ impl TrustListContent {
                 roots.push(c.clone());
             }
         }
-        TrustList::new(roots).unwrap_or_else(|_| anchors.clone())
+        let Ok(with_iacas) = TrustList::new(roots.clone()) else {
+            return anchors.clone();
+        };
+        for c in &self.certificates {
+            if c.check_document_signer_profile().is_ok()
+                && with_iacas.issuer_of(c).is_ok()
+                && !roots.iter().any(|r| r.der() == c.der())
+            {
+                roots.push(c.clone());
+            }
+        }
+        TrustList::new(roots).unwrap_or(with_iacas)
     }
 }
 
@@ -380,12 +392,14 @@ pub fn is_newer_trust_list(candidate: &TrustListContent, held: Option<&TrustList
     held.is_none_or(|h| candidate.sequence > h.sequence)
 }
 
-/// True when `candidate` may replace `held`: the same list (URI), issued later.
+/// True when `candidate` may replace `held`: another list, or the same list (URI) issued no
+/// earlier. Times are whole seconds, so a revocation in the same second as the held list gives
+/// a list with the same time; bits are only ever set, so accepting it loses nothing.
 pub fn is_newer_status_list(
     candidate: &StatusListContent,
     held: Option<&StatusListContent>,
 ) -> bool {
-    held.is_none_or(|h| candidate.list.uri != h.list.uri || candidate.issued_at > h.issued_at)
+    held.is_none_or(|h| candidate.list.uri != h.list.uri || candidate.issued_at >= h.issued_at)
 }
 
 #[cfg(test)]
@@ -455,6 +469,9 @@ mod tests {
         let trust = read.trust_list(&anchors(&w));
         assert!(trust.issuer_of(other.issuer.certificate()).is_ok());
         assert!(anchors(&w).issuer_of(other.issuer.certificate()).is_err());
+        // Listed signers of a trusted IACA are known by key id (for QR credentials).
+        assert!(trust.is_pinned(w.issuer.certificate()));
+        assert!(!trust.is_pinned(other.issuer.certificate()));
         assert!(is_newer_trust_list(&read, None));
         assert!(!is_newer_trust_list(&read, Some(&read)));
     }
@@ -507,6 +524,7 @@ mod tests {
         old.issued_at = NOW - Duration::hours(1);
         assert!(!is_newer_status_list(&old, Some(&new)));
         assert!(is_newer_status_list(&new, Some(&old)));
+        assert!(is_newer_status_list(&new, Some(&new)));
         let age = ListAge::of(new.issued_at, new.expires, NOW + Duration::hours(25));
         assert!(age.stale);
         assert_eq!(age.age, Duration::hours(25));

@@ -123,6 +123,9 @@ pub struct IssuedDocument {
     pub valid_until: i64,
     /// Base64url of the mdoc credential's CBOR.
     pub credential: String,
+    /// Base64url of its QR form (the compact credential), issued with it.
+    #[serde(default)]
+    pub compact_credential: Option<String>,
 }
 
 /// One online exchange of the citizen's data, as the service logged it.

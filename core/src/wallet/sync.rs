@@ -53,6 +53,8 @@ pub enum OnlineActivation {
 pub struct RefusedDocument {
     pub kind: DocumentKind,
     pub code: String,
+    /// Why, in words (for the log and support; no secret in it).
+    pub reason: String,
 }
 
 /// The cached trust list's age, and each status list's by URI.
@@ -348,17 +350,23 @@ impl Wallet {
                     refused.push(RefusedDocument {
                         kind: d.kind,
                         code: "malformed".into(),
+                        reason: "the credential is not base64url".into(),
                     });
                     continue;
                 };
                 if held.contains(&mdoc) {
                     continue;
                 }
-                match self.add_document(&mdoc, None, None) {
+                let qr = d
+                    .compact_credential
+                    .as_deref()
+                    .and_then(|c| B64.decode(c.as_bytes()).ok());
+                match self.add_document(&mdoc, qr.as_deref(), None) {
                     Ok(card) => added.push(card),
                     Err(e) => refused.push(RefusedDocument {
                         kind: d.kind,
                         code: e.code().to_owned(),
+                        reason: e.to_string(),
                     }),
                 }
             }

@@ -1,0 +1,104 @@
+//! The `cancuoc-identity` command: loads the seed file into the store (SQLite in `--data DIR`
+//! by default, or PostgreSQL with `--database URL`), opens or creates the signing keys, and
+//! serves the HTTP API until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cancuoc_core::time_fmt::SystemClock;
+use cancuoc_identity::seed::{self, Seed};
+use cancuoc_identity::store::Store;
+use cancuoc_identity::store::postgres::{DEFAULT_POOL, PostgresStore};
+use cancuoc_identity::store::sqlite::SqliteStore;
+use cancuoc_identity::{Config, Service, StartError, os_rng};
+use clap::Parser;
+
+/// The cancuoc identity service: accounts, one device at a time, document integration,
+/// signed trust and status lists, online sharing under consent.
+#[derive(Debug, Parser)]
+#[command(name = "cancuoc-identity", version)]
+struct Args {
+    /// The seed file: population register, sector records, officers.
+    #[arg(long)]
+    seed: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8700")]
+    listen: SocketAddr,
+    /// SQLite data directory (holds identity.sqlite and its keys).
+    #[arg(long, default_value = "identity-data", conflicts_with = "database")]
+    data: PathBuf,
+    /// A PostgreSQL URL instead of SQLite (postgres://user:password@host/db).
+    #[arg(long)]
+    database: Option<String>,
+    /// The URL clients reach this service at (status list URIs); default http://LISTEN.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// PBKDF2 iterations for new password hashes.
+    #[arg(long, default_value_t = cancuoc_core::account::PBKDF2_ITERATIONS)]
+    pbkdf2_iterations: u32,
+}
+
+async fn run(args: Args) -> Result<(), StartError> {
+    let seed = Seed::read(&args.seed)?;
+    let store: Arc<dyn Store> = match &args.database {
+        Some(url) => {
+            let url = url.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || {
+                    PostgresStore::connect(&url, None, DEFAULT_POOL)
+                })
+                .await
+                .map_err(|e| StartError::Listen(e.to_string()))??,
+            )
+        }
+        None => Arc::new(SqliteStore::open_dir(&args.data)?),
+    };
+    seed::load(store.as_ref(), &seed)?;
+    let mut config = Config::new(
+        args.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
+    );
+    config.pbkdf2_iterations = args.pbkdf2_iterations.max(1);
+    let service = Service::new(config, store.clone(), Arc::new(SystemClock), os_rng()?)?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| StartError::Listen(format!("{}: {e}", args.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(e.to_string()))?;
+    eprintln!(
+        "cancuoc-identity: {} citizens, {} store, listening on http://{local}",
+        seed.citizens.len(),
+        store.kind()
+    );
+    service
+        .serve(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| StartError::Listen(e.to_string()))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cancuoc-identity: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cancuoc-identity: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

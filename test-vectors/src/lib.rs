@@ -23,6 +23,7 @@ use cancuoc_core::x509::{CertificateError, CertificateParams};
 use ciborium::value::Value;
 
 mod consent;
+mod lists;
 mod qr;
 use serde_json::json;
 use time::{Duration, OffsetDateTime, macros::datetime};
@@ -489,6 +490,7 @@ pub fn generate() -> Result<Vec<File>, Error> {
     let mut world = world;
     qr::generate(&mut world, &mut files, &mut vectors)?;
     consent::generate(&mut world, &mut files)?;
+    lists::generate(&world, &mut files)?;
 
     let manifest = json!({
         "about": "cancuoc test vectors: ISO/IEC 18013-5 DeviceResponses and their expected verification outcome. Regenerate with: cargo run -p cancuoc-test-vectors --bin generate-vectors. Paths are relative to this directory; 'now' is the verification time.",

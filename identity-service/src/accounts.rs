@@ -67,7 +67,7 @@ pub enum AccountError {
 }
 
 /// `POST /v1/accounts`.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct Registration {
     pub personal_id: String,
     pub full_name: String,
@@ -79,7 +79,7 @@ pub struct Registration {
 }
 
 /// What the app is told about an account.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AccountView {
     pub personal_id: String,
     pub full_name: String,
@@ -97,7 +97,7 @@ pub struct AccountView {
 }
 
 /// `POST /v1/sessions`.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct SessionRequest {
     pub personal_id: String,
     pub password: Secret,
@@ -120,7 +120,7 @@ pub enum SignIn {
 }
 
 /// `POST /v1/lock`.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct LockRequest {
     pub personal_id: String,
     pub password: Secret,
@@ -128,11 +128,31 @@ pub struct LockRequest {
 }
 
 /// An authenticated session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     pub personal_id: String,
     pub device_key: Vec<u8>,
 }
+
+// Personal identification numbers print masked (`mask::pin`), secrets not at all.
+macro_rules! masked_debug {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("personal_id", &cancuoc_core::mask::pin(&self.personal_id))
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+masked_debug!(
+    Registration,
+    AccountView,
+    SessionRequest,
+    LockRequest,
+    Session
+);
 
 /// Upper-case, single-spaced: the form names are compared in.
 pub fn normalize_name(name: &str) -> String {
@@ -646,4 +666,38 @@ pub fn set_locked_by_officer(
     })?;
     svc.lists.invalidate();
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_masks_the_personal_id_and_hides_the_password() {
+        let r = LockRequest {
+            personal_id: "001090012345".into(),
+            password: Secret::new("Mật-khẩu-2026"),
+            birth_date: "1990-05-14".into(),
+        };
+        let shown = format!("{r:?}");
+        assert!(shown.contains("********2345"), "{shown}");
+        assert!(
+            !shown.contains("001090012345") && !shown.contains("Mật"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn phones_and_names_normalize() {
+        assert_eq!(
+            normalize_phone("+84 912 345 678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(
+            normalize_phone("0912.345.678").as_deref(),
+            Some("0912345678")
+        );
+        assert_eq!(normalize_phone("912345678"), None);
+        assert_eq!(normalize_name("  nguyễn  văn an "), "NGUYỄN VĂN AN");
+    }
 }

@@ -390,9 +390,10 @@ fn citizen(rng: &mut ChaCha20Rng, used: &mut HashSet<String>) -> Citizen {
         eid_assurance_level: 1,
     };
     let adult = year <= 2007;
+    // Issued 2018–2025 and valid 10 years: every licence is in force in 2026–2027.
     let driving_licence = (adult && percent(rng) < 70).then(|| {
         let issued = day(
-            2016 + i32::try_from(below(rng, 10)).unwrap_or(0),
+            2018 + i32::try_from(below(rng, 8)).unwrap_or(0),
             u8::try_from(1 + below(rng, 12)).unwrap_or(1),
             u8::try_from(1 + below(rng, 28)).unwrap_or(1),
         );

@@ -66,9 +66,8 @@ impl PostgresStore {
         }
         let mut conns = Vec::with_capacity(pool.max(1));
         for _ in 0..pool.max(1) {
-            let mut client = Client::connect(url, NoTls).map_err(|e| {
-                StoreError::Open(format!("cannot connect to PostgreSQL: {e}"))
-            })?;
+            let mut client = Client::connect(url, NoTls)
+                .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
             if let Some(s) = schema {
                 client
                     .batch_execute(&format!(

@@ -21,10 +21,12 @@
 
 mod convert;
 mod keystore;
+mod service;
 mod verifier;
 mod wallet;
 
 pub use keystore::{KeyStore, KeyStoreError};
+pub use service::{IdentityService, OnlineActivation, SyncReport};
 pub use verifier::{GrantCheckOptions, VerificationError, Verifier, VerifyOptions};
 pub use wallet::{Wallet, WalletError, WalletOptions};
 

@@ -280,8 +280,8 @@ pub struct WalletOptions {
 
 #[derive(uniffi::Object)]
 pub struct Wallet {
-    inner: core::Wallet,
-    lang: Lang,
+    pub(crate) inner: core::Wallet,
+    pub(crate) lang: Lang,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -306,7 +306,7 @@ fn date(s: &str, lang: Lang) -> Result<time::Date, WalletError> {
     })
 }
 
-fn passcode(text: String, lang: Lang) -> Result<Passcode, WalletError> {
+pub(crate) fn passcode(text: String, lang: Lang) -> Result<Passcode, WalletError> {
     let text = Zeroizing::new(text);
     Passcode::new(&text).map_err(|e| map_error(CoreError::Gate(e), lang))
 }
@@ -320,7 +320,7 @@ fn os_rng() -> Result<ChaCha20Rng, WalletError> {
     Ok(ChaCha20Rng::from_seed(*seed))
 }
 
-fn card(c: core::DocumentCard, lang: Lang) -> DocumentCard {
+pub(crate) fn card(c: core::DocumentCard, lang: Lang) -> DocumentCard {
     DocumentCard {
         id: c.id,
         kind: kind(c.kind),
@@ -420,12 +420,7 @@ impl Wallet {
                 core::AssuranceLevel::Level1 => AssuranceLevel::Level1,
                 core::AssuranceLevel::Level2 => AssuranceLevel::Level2,
             },
-            status: match a.status {
-                core::AccountStatus::Active => AccountStatus::Active,
-                core::AccountStatus::Locked => AccountStatus::Locked,
-                core::AccountStatus::Expired => AccountStatus::Expired,
-                core::AccountStatus::SignedOut => AccountStatus::SignedOut,
-            },
+            status: account_status(a.status),
             id_card_expiry: a.id_card_expiry.map(cancuoc_core::time_fmt::date),
             device_public_key_pem: a.device_key.to_spki_pem().unwrap_or_default(),
             device_public_key: a.device_key.sec1(),
@@ -713,6 +708,15 @@ impl Wallet {
     }
 }
 
+pub(crate) fn account_status(s: core::AccountStatus) -> AccountStatus {
+    match s {
+        core::AccountStatus::Active => AccountStatus::Active,
+        core::AccountStatus::Locked => AccountStatus::Locked,
+        core::AccountStatus::Expired => AccountStatus::Expired,
+        core::AccountStatus::SignedOut => AccountStatus::SignedOut,
+    }
+}
+
 fn level(l: AssuranceLevel) -> core::AssuranceLevel {
     match l {
         AssuranceLevel::Level1 => core::AssuranceLevel::Level1,
@@ -730,7 +734,7 @@ fn dependent(d: core::Dependent) -> Dependent {
 }
 
 impl Wallet {
-    fn err(&self, e: CoreError) -> WalletError {
+    pub(crate) fn err(&self, e: CoreError) -> WalletError {
         map_error(e, self.lang)
     }
 }

@@ -346,6 +346,21 @@ fun main() {
         expect<VerificationException.Input> { Verifier("not a certificate", Language.ENGLISH) }
     }
 
+    test("WalletException.Service: the identity service out of reach, and sync before activation") {
+        // Port 9 (discard) has nothing listening on this machine.
+        val service = IdentityService("http://127.0.0.1:9", 2u, Language.VIETNAMESE)
+        val fresh = Wallet.open(File(work, "offline.db").path, JvmKeyStore(), options)
+        val offline = expect<WalletException.Service> {
+            fresh.activateOnline(service, "001090012345", "Cancuoc@2026x", PIN)
+        }
+        check(offline.code == "offline") { offline.code }
+        check(offline.reason.contains("Không kết nối")) { offline.reason }
+        val noSession = expect<WalletException.Service> { fresh.sync(service) }
+        check(noSession.code == "no_session") { noSession.code }
+        check(fresh.account() == null) { "nothing activated" }
+        fresh.close()
+    }
+
     println()
     println("kotlin: $passed passed, $failed failed")
     kotlin.system.exitProcess(if (failed == 0) 0 else 1)

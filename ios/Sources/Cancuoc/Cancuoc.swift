@@ -538,6 +538,156 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * The identity service the wallet syncs with.
+ */
+public protocol IdentityServiceProtocol: AnyObject, Sendable {
+    
+    /**
+     * Level-1 registration, matched against the population register (a mismatch is refused
+     * without saying which field).
+     */
+    func register(registration: Registration) throws 
+    
+}
+/**
+ * The identity service the wallet syncs with.
+ */
+open class IdentityService: IdentityServiceProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_cancuoc_ffi_fn_clone_identityservice(self.pointer, $0) }
+    }
+    /**
+     * A client for the service at `base_url` (https://… in production), giving up on one
+     * attempt after `timeout_seconds` and retrying transient failures 3 times.
+     */
+public convenience init(baseUrl: String, timeoutSeconds: UInt32, language: Language)throws  {
+    let pointer =
+        try rustCallWithError(FfiConverterTypeWalletError_lift) {
+    uniffi_cancuoc_ffi_fn_constructor_identityservice_new(
+        FfiConverterString.lower(baseUrl),
+        FfiConverterUInt32.lower(timeoutSeconds),
+        FfiConverterTypeLanguage_lower(language),$0
+    )
+}
+    self.init(unsafeFromRawPointer: pointer)
+}
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_cancuoc_ffi_fn_free_identityservice(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Level-1 registration, matched against the population register (a mismatch is refused
+     * without saying which field).
+     */
+open func register(registration: Registration)throws   {try rustCallWithError(FfiConverterTypeWalletError_lift) {
+    uniffi_cancuoc_ffi_fn_method_identityservice_register(self.uniffiClonePointer(),
+        FfiConverterTypeRegistration_lower(registration),$0
+    )
+}
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdentityService: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = IdentityService
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> IdentityService {
+        return IdentityService(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: IdentityService) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdentityService {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: IdentityService, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdentityService_lift(_ pointer: UnsafeMutableRawPointer) throws -> IdentityService {
+    return try FfiConverterTypeIdentityService.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdentityService_lower(_ value: IdentityService) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeIdentityService.lower(value)
+}
+
+
+
+
+
+
+/**
  * Secure key storage provided by the host app.
  */
 public protocol KeyStore: AnyObject, Sendable {
@@ -1119,6 +1269,12 @@ public protocol WalletProtocol: AnyObject, Sendable {
      */
     func activate(activation: Activation, passcode: String) throws  -> AccountInfo
     
+    /**
+     * Activates this phone through the identity service with the account password; the
+     * device key is made in the host key store and proven to the service.
+     */
+    func activateOnline(service: IdentityService, personalId: String, password: String, passcode: String) throws  -> OnlineActivation
+    
     func addDependent(personalId: String, fullName: String, birthDate: String) throws  -> Dependent
     
     /**
@@ -1140,6 +1296,11 @@ public protocol WalletProtocol: AnyObject, Sendable {
      * Changes the passcode (the old one must be right; PBKDF2 twice: blocks).
      */
     func changePasscode(old: String, new: String) throws 
+    
+    /**
+     * Finishes moving the account to this phone with the code the old phone shows.
+     */
+    func confirmDeviceChange(service: IdentityService, code: String, passcode: String) throws  -> AccountInfo
     
     func dependents() throws  -> [Dependent]
     
@@ -1180,6 +1341,12 @@ public protocol WalletProtocol: AnyObject, Sendable {
     func setLevel(level: AssuranceLevel) throws 
     
     func setPassword(password: String) throws 
+    
+    /**
+     * Brings the wallet up to date: account level and lock, messages, documents, the trust
+     * and status lists. A phone signed out by a device change learns it here.
+     */
+    func sync(service: IdentityService) throws  -> SyncReport
     
     /**
      * Opens the gate with the passcode (PBKDF2: blocks ~0.1–0.3 s).
@@ -1281,6 +1448,21 @@ open func activate(activation: Activation, passcode: String)throws  -> AccountIn
 })
 }
     
+    /**
+     * Activates this phone through the identity service with the account password; the
+     * device key is made in the host key store and proven to the service.
+     */
+open func activateOnline(service: IdentityService, personalId: String, password: String, passcode: String)throws  -> OnlineActivation  {
+    return try  FfiConverterTypeOnlineActivation_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+    uniffi_cancuoc_ffi_fn_method_wallet_activate_online(self.uniffiClonePointer(),
+        FfiConverterTypeIdentityService_lower(service),
+        FfiConverterString.lower(personalId),
+        FfiConverterString.lower(password),
+        FfiConverterString.lower(passcode),$0
+    )
+})
+}
+    
 open func addDependent(personalId: String, fullName: String, birthDate: String)throws  -> Dependent  {
     return try  FfiConverterTypeDependent_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
     uniffi_cancuoc_ffi_fn_method_wallet_add_dependent(self.uniffiClonePointer(),
@@ -1338,6 +1520,19 @@ open func changePasscode(old: String, new: String)throws   {try rustCallWithErro
         FfiConverterString.lower(new),$0
     )
 }
+}
+    
+    /**
+     * Finishes moving the account to this phone with the code the old phone shows.
+     */
+open func confirmDeviceChange(service: IdentityService, code: String, passcode: String)throws  -> AccountInfo  {
+    return try  FfiConverterTypeAccountInfo_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+    uniffi_cancuoc_ffi_fn_method_wallet_confirm_device_change(self.uniffiClonePointer(),
+        FfiConverterTypeIdentityService_lower(service),
+        FfiConverterString.lower(code),
+        FfiConverterString.lower(passcode),$0
+    )
+})
 }
     
 open func dependents()throws  -> [Dependent]  {
@@ -1452,6 +1647,18 @@ open func setPassword(password: String)throws   {try rustCallWithError(FfiConver
         FfiConverterString.lower(password),$0
     )
 }
+}
+    
+    /**
+     * Brings the wallet up to date: account level and lock, messages, documents, the trust
+     * and status lists. A phone signed out by a device change learns it here.
+     */
+open func sync(service: IdentityService)throws  -> SyncReport  {
+    return try  FfiConverterTypeSyncReport_lift(try rustCallWithError(FfiConverterTypeWalletError_lift) {
+    uniffi_cancuoc_ffi_fn_method_wallet_sync(self.uniffiClonePointer(),
+        FfiConverterTypeIdentityService_lower(service),$0
+    )
+})
 }
     
     /**
@@ -2953,6 +3160,107 @@ public func FfiConverterTypeGrantInfo_lower(_ value: GrantInfo) -> RustBuffer {
 }
 
 
+/**
+ * How old a cached list is.
+ */
+public struct ListAge {
+    /**
+     * "trust" or the status list's URI.
+     */
+    public var list: String
+    public var issuedUnix: Int64
+    public var ageSeconds: Int64
+    /**
+     * Past its next update: show a warning and sync.
+     */
+    public var stale: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * "trust" or the status list's URI.
+         */list: String, issuedUnix: Int64, ageSeconds: Int64, 
+        /**
+         * Past its next update: show a warning and sync.
+         */stale: Bool) {
+        self.list = list
+        self.issuedUnix = issuedUnix
+        self.ageSeconds = ageSeconds
+        self.stale = stale
+    }
+}
+
+#if compiler(>=6)
+extension ListAge: Sendable {}
+#endif
+
+
+extension ListAge: Equatable, Hashable {
+    public static func ==(lhs: ListAge, rhs: ListAge) -> Bool {
+        if lhs.list != rhs.list {
+            return false
+        }
+        if lhs.issuedUnix != rhs.issuedUnix {
+            return false
+        }
+        if lhs.ageSeconds != rhs.ageSeconds {
+            return false
+        }
+        if lhs.stale != rhs.stale {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(list)
+        hasher.combine(issuedUnix)
+        hasher.combine(ageSeconds)
+        hasher.combine(stale)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeListAge: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ListAge {
+        return
+            try ListAge(
+                list: FfiConverterString.read(from: &buf), 
+                issuedUnix: FfiConverterInt64.read(from: &buf), 
+                ageSeconds: FfiConverterInt64.read(from: &buf), 
+                stale: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ListAge, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.list, into: &buf)
+        FfiConverterInt64.write(value.issuedUnix, into: &buf)
+        FfiConverterInt64.write(value.ageSeconds, into: &buf)
+        FfiConverterBool.write(value.stale, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListAge_lift(_ buf: RustBuffer) throws -> ListAge {
+    return try FfiConverterTypeListAge.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeListAge_lower(_ value: ListAge) -> RustBuffer {
+    return FfiConverterTypeListAge.lower(value)
+}
+
+
 public struct PresentedQr {
     public var text: String
     public var matrix: QrMatrix
@@ -3209,6 +3517,426 @@ public func FfiConverterTypeQrMatrix_lift(_ buf: RustBuffer) throws -> QrMatrix 
 #endif
 public func FfiConverterTypeQrMatrix_lower(_ value: QrMatrix) -> RustBuffer {
     return FfiConverterTypeQrMatrix.lower(value)
+}
+
+
+/**
+ * A document the service issued that the wallet refused.
+ */
+public struct RefusedDocument {
+    public var kind: DocumentKind
+    public var code: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: DocumentKind, code: String) {
+        self.kind = kind
+        self.code = code
+    }
+}
+
+#if compiler(>=6)
+extension RefusedDocument: Sendable {}
+#endif
+
+
+extension RefusedDocument: Equatable, Hashable {
+    public static func ==(lhs: RefusedDocument, rhs: RefusedDocument) -> Bool {
+        if lhs.kind != rhs.kind {
+            return false
+        }
+        if lhs.code != rhs.code {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(code)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusedDocument: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RefusedDocument {
+        return
+            try RefusedDocument(
+                kind: FfiConverterTypeDocumentKind.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RefusedDocument, into buf: inout [UInt8]) {
+        FfiConverterTypeDocumentKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusedDocument_lift(_ buf: RustBuffer) throws -> RefusedDocument {
+    return try FfiConverterTypeRefusedDocument.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusedDocument_lower(_ value: RefusedDocument) -> RustBuffer {
+    return FfiConverterTypeRefusedDocument.lower(value)
+}
+
+
+/**
+ * Level-1 registration as the citizen types it.
+ */
+public struct Registration {
+    public var personalId: String
+    public var fullName: String
+    /**
+     * YYYY-MM-DD.
+     */
+    public var birthDate: String
+    /**
+     * true for female, false for male (ISO/IEC 5218 2 / 1).
+     */
+    public var female: Bool
+    public var phone: String
+    public var email: String
+    public var password: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(personalId: String, fullName: String, 
+        /**
+         * YYYY-MM-DD.
+         */birthDate: String, 
+        /**
+         * true for female, false for male (ISO/IEC 5218 2 / 1).
+         */female: Bool, phone: String, email: String, password: String) {
+        self.personalId = personalId
+        self.fullName = fullName
+        self.birthDate = birthDate
+        self.female = female
+        self.phone = phone
+        self.email = email
+        self.password = password
+    }
+}
+
+#if compiler(>=6)
+extension Registration: Sendable {}
+#endif
+
+
+extension Registration: Equatable, Hashable {
+    public static func ==(lhs: Registration, rhs: Registration) -> Bool {
+        if lhs.personalId != rhs.personalId {
+            return false
+        }
+        if lhs.fullName != rhs.fullName {
+            return false
+        }
+        if lhs.birthDate != rhs.birthDate {
+            return false
+        }
+        if lhs.female != rhs.female {
+            return false
+        }
+        if lhs.phone != rhs.phone {
+            return false
+        }
+        if lhs.email != rhs.email {
+            return false
+        }
+        if lhs.password != rhs.password {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(personalId)
+        hasher.combine(fullName)
+        hasher.combine(birthDate)
+        hasher.combine(female)
+        hasher.combine(phone)
+        hasher.combine(email)
+        hasher.combine(password)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRegistration: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Registration {
+        return
+            try Registration(
+                personalId: FfiConverterString.read(from: &buf), 
+                fullName: FfiConverterString.read(from: &buf), 
+                birthDate: FfiConverterString.read(from: &buf), 
+                female: FfiConverterBool.read(from: &buf), 
+                phone: FfiConverterString.read(from: &buf), 
+                email: FfiConverterString.read(from: &buf), 
+                password: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Registration, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.personalId, into: &buf)
+        FfiConverterString.write(value.fullName, into: &buf)
+        FfiConverterString.write(value.birthDate, into: &buf)
+        FfiConverterBool.write(value.female, into: &buf)
+        FfiConverterString.write(value.phone, into: &buf)
+        FfiConverterString.write(value.email, into: &buf)
+        FfiConverterString.write(value.password, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRegistration_lift(_ buf: RustBuffer) throws -> Registration {
+    return try FfiConverterTypeRegistration.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRegistration_lower(_ value: Registration) -> RustBuffer {
+    return FfiConverterTypeRegistration.lower(value)
+}
+
+
+/**
+ * A message for this phone (a device-change code another phone is waiting for).
+ */
+public struct ServiceMessage {
+    public var id: String
+    public var kind: String
+    /**
+     * The one-time code to show the citizen.
+     */
+    public var code: String?
+    /**
+     * The sentence to show, in the service's language choice.
+     */
+    public var text: String
+    public var expiresUnix: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, kind: String, 
+        /**
+         * The one-time code to show the citizen.
+         */code: String?, 
+        /**
+         * The sentence to show, in the service's language choice.
+         */text: String, expiresUnix: Int64?) {
+        self.id = id
+        self.kind = kind
+        self.code = code
+        self.text = text
+        self.expiresUnix = expiresUnix
+    }
+}
+
+#if compiler(>=6)
+extension ServiceMessage: Sendable {}
+#endif
+
+
+extension ServiceMessage: Equatable, Hashable {
+    public static func ==(lhs: ServiceMessage, rhs: ServiceMessage) -> Bool {
+        if lhs.id != rhs.id {
+            return false
+        }
+        if lhs.kind != rhs.kind {
+            return false
+        }
+        if lhs.code != rhs.code {
+            return false
+        }
+        if lhs.text != rhs.text {
+            return false
+        }
+        if lhs.expiresUnix != rhs.expiresUnix {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(kind)
+        hasher.combine(code)
+        hasher.combine(text)
+        hasher.combine(expiresUnix)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServiceMessage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServiceMessage {
+        return
+            try ServiceMessage(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf), 
+                code: FfiConverterOptionString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                expiresUnix: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServiceMessage, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.code, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionInt64.write(value.expiresUnix, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceMessage_lift(_ buf: RustBuffer) throws -> ServiceMessage {
+    return try FfiConverterTypeServiceMessage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceMessage_lower(_ value: ServiceMessage) -> RustBuffer {
+    return FfiConverterTypeServiceMessage.lower(value)
+}
+
+
+/**
+ * What a sync did.
+ */
+public struct SyncReport {
+    public var status: AccountStatus
+    public var level: AssuranceLevel
+    public var messages: [ServiceMessage]
+    public var documentsAdded: [DocumentCard]
+    public var documentsRefused: [RefusedDocument]
+    public var documentsRevoked: [String]
+    public var lists: [ListAge]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(status: AccountStatus, level: AssuranceLevel, messages: [ServiceMessage], documentsAdded: [DocumentCard], documentsRefused: [RefusedDocument], documentsRevoked: [String], lists: [ListAge]) {
+        self.status = status
+        self.level = level
+        self.messages = messages
+        self.documentsAdded = documentsAdded
+        self.documentsRefused = documentsRefused
+        self.documentsRevoked = documentsRevoked
+        self.lists = lists
+    }
+}
+
+#if compiler(>=6)
+extension SyncReport: Sendable {}
+#endif
+
+
+extension SyncReport: Equatable, Hashable {
+    public static func ==(lhs: SyncReport, rhs: SyncReport) -> Bool {
+        if lhs.status != rhs.status {
+            return false
+        }
+        if lhs.level != rhs.level {
+            return false
+        }
+        if lhs.messages != rhs.messages {
+            return false
+        }
+        if lhs.documentsAdded != rhs.documentsAdded {
+            return false
+        }
+        if lhs.documentsRefused != rhs.documentsRefused {
+            return false
+        }
+        if lhs.documentsRevoked != rhs.documentsRevoked {
+            return false
+        }
+        if lhs.lists != rhs.lists {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(status)
+        hasher.combine(level)
+        hasher.combine(messages)
+        hasher.combine(documentsAdded)
+        hasher.combine(documentsRefused)
+        hasher.combine(documentsRevoked)
+        hasher.combine(lists)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncReport {
+        return
+            try SyncReport(
+                status: FfiConverterTypeAccountStatus.read(from: &buf), 
+                level: FfiConverterTypeAssuranceLevel.read(from: &buf), 
+                messages: FfiConverterSequenceTypeServiceMessage.read(from: &buf), 
+                documentsAdded: FfiConverterSequenceTypeDocumentCard.read(from: &buf), 
+                documentsRefused: FfiConverterSequenceTypeRefusedDocument.read(from: &buf), 
+                documentsRevoked: FfiConverterSequenceString.read(from: &buf), 
+                lists: FfiConverterSequenceTypeListAge.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncReport, into buf: inout [UInt8]) {
+        FfiConverterTypeAccountStatus.write(value.status, into: &buf)
+        FfiConverterTypeAssuranceLevel.write(value.level, into: &buf)
+        FfiConverterSequenceTypeServiceMessage.write(value.messages, into: &buf)
+        FfiConverterSequenceTypeDocumentCard.write(value.documentsAdded, into: &buf)
+        FfiConverterSequenceTypeRefusedDocument.write(value.documentsRefused, into: &buf)
+        FfiConverterSequenceString.write(value.documentsRevoked, into: &buf)
+        FfiConverterSequenceTypeListAge.write(value.lists, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncReport_lift(_ buf: RustBuffer) throws -> SyncReport {
+    return try FfiConverterTypeSyncReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer {
+    return FfiConverterTypeSyncReport.lower(value)
 }
 
 
@@ -3571,6 +4299,10 @@ public enum AccountStatus {
     case active
     case locked
     case expired
+    /**
+     * The account moved to another phone; this one was signed out.
+     */
+    case signedOut
 }
 
 
@@ -3594,6 +4326,8 @@ public struct FfiConverterTypeAccountStatus: FfiConverterRustBuffer {
         
         case 3: return .expired
         
+        case 4: return .signedOut
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -3612,6 +4346,10 @@ public struct FfiConverterTypeAccountStatus: FfiConverterRustBuffer {
         
         case .expired:
             writeInt(&buf, Int32(3))
+        
+        
+        case .signedOut:
+            writeInt(&buf, Int32(4))
         
         }
     }
@@ -4216,6 +4954,86 @@ extension Language: Equatable, Hashable {}
 
 
 
+// Note that we don't yet support `indirect` for enums.
+// See https://github.com/mozilla/uniffi-rs/issues/396 for further discussion.
+/**
+ * How an online activation ended.
+ */
+
+public enum OnlineActivation {
+    
+    case activated(account: AccountInfo
+    )
+    /**
+     * The account is active on another phone: a code was sent there. Ask for it, then call
+     * `confirm_device_change`.
+     */
+    case codeSentToOldDevice
+}
+
+
+#if compiler(>=6)
+extension OnlineActivation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOnlineActivation: FfiConverterRustBuffer {
+    typealias SwiftType = OnlineActivation
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OnlineActivation {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .activated(account: try FfiConverterTypeAccountInfo.read(from: &buf)
+        )
+        
+        case 2: return .codeSentToOldDevice
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OnlineActivation, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .activated(account):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeAccountInfo.write(account, into: &buf)
+            
+        
+        case .codeSentToOldDevice:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnlineActivation_lift(_ buf: RustBuffer) throws -> OnlineActivation {
+    return try FfiConverterTypeOnlineActivation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnlineActivation_lower(_ value: OnlineActivation) -> RustBuffer {
+    return FfiConverterTypeOnlineActivation.lower(value)
+}
+
+
+extension OnlineActivation: Equatable, Hashable {}
+
+
+
+
+
+
 
 public enum VerificationError: Swift.Error {
 
@@ -4370,6 +5188,12 @@ public enum WalletError: Swift.Error {
      */
     case Input(code: String, reason: String
     )
+    /**
+     * The identity service could not be reached or refused (`code` says which: `offline`,
+     * `timeout`, `service_refused`, `no_session`, `list_refused`).
+     */
+    case Service(code: String, reason: String
+    )
 }
 
 
@@ -4425,6 +5249,10 @@ public struct FfiConverterTypeWalletError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 11: return .Input(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .Service(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
@@ -4500,6 +5328,12 @@ public struct FfiConverterTypeWalletError: FfiConverterRustBuffer {
         
         case let .Input(code,reason):
             writeInt(&buf, Int32(11))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Service(code,reason):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
@@ -4860,6 +5694,31 @@ fileprivate struct FfiConverterSequenceTypeGrantInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeListAge: FfiConverterRustBuffer {
+    typealias SwiftType = [ListAge]
+
+    public static func write(_ value: [ListAge], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeListAge.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ListAge] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ListAge]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeListAge.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePromptElement: FfiConverterRustBuffer {
     typealias SwiftType = [PromptElement]
 
@@ -4877,6 +5736,56 @@ fileprivate struct FfiConverterSequenceTypePromptElement: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePromptElement.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRefusedDocument: FfiConverterRustBuffer {
+    typealias SwiftType = [RefusedDocument]
+
+    public static func write(_ value: [RefusedDocument], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRefusedDocument.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RefusedDocument] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RefusedDocument]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRefusedDocument.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeServiceMessage: FfiConverterRustBuffer {
+    typealias SwiftType = [ServiceMessage]
+
+    public static func write(_ value: [ServiceMessage], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeServiceMessage.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ServiceMessage] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ServiceMessage]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeServiceMessage.read(from: &buf))
         }
         return seq
     }
@@ -4922,6 +5831,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_cancuoc_ffi_checksum_func_qr_matrix() != 3810) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_cancuoc_ffi_checksum_method_identityservice_register() != 31738) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_cancuoc_ffi_checksum_method_keystore_create_key() != 8863) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4955,6 +5867,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_cancuoc_ffi_checksum_method_wallet_activate() != 5322) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_cancuoc_ffi_checksum_method_wallet_activate_online() != 27504) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_cancuoc_ffi_checksum_method_wallet_add_dependent() != 40210) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4968,6 +5883,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_cancuoc_ffi_checksum_method_wallet_change_passcode() != 62782) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_cancuoc_ffi_checksum_method_wallet_confirm_device_change() != 8850) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_cancuoc_ffi_checksum_method_wallet_dependents() != 6178) {
@@ -5012,6 +5930,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_cancuoc_ffi_checksum_method_wallet_set_password() != 24888) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_cancuoc_ffi_checksum_method_wallet_sync() != 44093) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_cancuoc_ffi_checksum_method_wallet_unlock() != 44333) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5019,6 +5940,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_cancuoc_ffi_checksum_method_wallet_verify_log() != 40607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_cancuoc_ffi_checksum_constructor_identityservice_new() != 60272) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_cancuoc_ffi_checksum_constructor_verifier_new() != 16708) {

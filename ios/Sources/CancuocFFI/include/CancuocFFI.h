@@ -306,6 +306,26 @@ typedef struct UniffiVTableCallbackInterfaceKeyStore {
 } UniffiVTableCallbackInterfaceKeyStore;
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CLONE_IDENTITYSERVICE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CLONE_IDENTITYSERVICE
+void*_Nonnull uniffi_cancuoc_ffi_fn_clone_identityservice(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_FREE_IDENTITYSERVICE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_FREE_IDENTITYSERVICE
+void uniffi_cancuoc_ffi_fn_free_identityservice(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CONSTRUCTOR_IDENTITYSERVICE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CONSTRUCTOR_IDENTITYSERVICE_NEW
+void*_Nonnull uniffi_cancuoc_ffi_fn_constructor_identityservice_new(RustBuffer base_url, uint32_t timeout_seconds, RustBuffer language, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_IDENTITYSERVICE_REGISTER
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_IDENTITYSERVICE_REGISTER
+void uniffi_cancuoc_ffi_fn_method_identityservice_register(void*_Nonnull ptr, RustBuffer registration, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CLONE_KEYSTORE
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_CLONE_KEYSTORE
 void*_Nonnull uniffi_cancuoc_ffi_fn_clone_keystore(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -406,6 +426,11 @@ RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_account(void*_Nonnull ptr, RustCa
 RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_activate(void*_Nonnull ptr, RustBuffer activation, RustBuffer passcode, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_ACTIVATE_ONLINE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_ACTIVATE_ONLINE
+RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_activate_online(void*_Nonnull ptr, void*_Nonnull service, RustBuffer personal_id, RustBuffer password, RustBuffer passcode, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_ADD_DEPENDENT
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_ADD_DEPENDENT
 RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_add_dependent(void*_Nonnull ptr, RustBuffer personal_id, RustBuffer full_name, RustBuffer birth_date, RustCallStatus *_Nonnull out_status
@@ -429,6 +454,11 @@ RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_audit_log(void*_Nonnull ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_CHANGE_PASSCODE
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_CHANGE_PASSCODE
 void uniffi_cancuoc_ffi_fn_method_wallet_change_passcode(void*_Nonnull ptr, RustBuffer old, RustBuffer new, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_CONFIRM_DEVICE_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_CONFIRM_DEVICE_CHANGE
+RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_confirm_device_change(void*_Nonnull ptr, void*_Nonnull service, RustBuffer code, RustBuffer passcode, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_DEPENDENTS
@@ -499,6 +529,11 @@ void uniffi_cancuoc_ffi_fn_method_wallet_set_level(void*_Nonnull ptr, RustBuffer
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_SET_PASSWORD
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_SET_PASSWORD
 void uniffi_cancuoc_ffi_fn_method_wallet_set_password(void*_Nonnull ptr, RustBuffer password, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_SYNC
+RustBuffer uniffi_cancuoc_ffi_fn_method_wallet_sync(void*_Nonnull ptr, void*_Nonnull service, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_FN_METHOD_WALLET_UNLOCK
@@ -819,6 +854,12 @@ uint16_t uniffi_cancuoc_ffi_checksum_func_qr_matrix(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_IDENTITYSERVICE_REGISTER
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_IDENTITYSERVICE_REGISTER
+uint16_t uniffi_cancuoc_ffi_checksum_method_identityservice_register(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_KEYSTORE_CREATE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_KEYSTORE_CREATE_KEY
 uint16_t uniffi_cancuoc_ffi_checksum_method_keystore_create_key(void
@@ -885,6 +926,12 @@ uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_activate(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_ACTIVATE_ONLINE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_ACTIVATE_ONLINE
+uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_activate_online(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_ADD_DEPENDENT
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_ADD_DEPENDENT
 uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_add_dependent(void
@@ -912,6 +959,12 @@ uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_audit_log(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_CHANGE_PASSCODE
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_CHANGE_PASSCODE
 uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_change_passcode(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_CONFIRM_DEVICE_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_CONFIRM_DEVICE_CHANGE
+uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_confirm_device_change(void
     
 );
 #endif
@@ -999,6 +1052,12 @@ uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_set_password(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_SYNC
+uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_sync(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_UNLOCK
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_UNLOCK
 uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_unlock(void
@@ -1014,6 +1073,12 @@ uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_unlock_biometric(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_VERIFY_LOG
 #define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_METHOD_WALLET_VERIFY_LOG
 uint16_t uniffi_cancuoc_ffi_checksum_method_wallet_verify_log(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_CONSTRUCTOR_IDENTITYSERVICE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CANCUOC_FFI_CHECKSUM_CONSTRUCTOR_IDENTITYSERVICE_NEW
+uint16_t uniffi_cancuoc_ffi_checksum_constructor_identityservice_new(void
     
 );
 #endif

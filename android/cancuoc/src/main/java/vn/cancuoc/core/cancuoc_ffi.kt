@@ -844,6 +844,18 @@ internal open class UniffiVTableCallbackInterfaceKeyStore(
 
 
 
+
+
+
+
+
+
+
+
+
+
+
+
 // For large crates we prevent `MethodTooLargeException` (see #2340)
 // N.B. the name of the extension is very misleading, since it is 
 // rather `InterfaceTooLargeException`, caused by too many methods 
@@ -862,6 +874,8 @@ internal interface IntegrityCheckingUniffiLib : Library {
     fun uniffi_cancuoc_ffi_checksum_func_core_version(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_func_qr_matrix(
+): Short
+fun uniffi_cancuoc_ffi_checksum_method_identityservice_register(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_keystore_create_key(
 ): Short
@@ -885,6 +899,8 @@ fun uniffi_cancuoc_ffi_checksum_method_wallet_account(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_activate(
 ): Short
+fun uniffi_cancuoc_ffi_checksum_method_wallet_activate_online(
+): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_add_dependent(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_add_document(
@@ -894,6 +910,8 @@ fun uniffi_cancuoc_ffi_checksum_method_wallet_answer(
 fun uniffi_cancuoc_ffi_checksum_method_wallet_audit_log(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_change_passcode(
+): Short
+fun uniffi_cancuoc_ffi_checksum_method_wallet_confirm_device_change(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_dependents(
 ): Short
@@ -923,11 +941,15 @@ fun uniffi_cancuoc_ffi_checksum_method_wallet_set_level(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_set_password(
 ): Short
+fun uniffi_cancuoc_ffi_checksum_method_wallet_sync(
+): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_unlock(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_unlock_biometric(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_method_wallet_verify_log(
+): Short
+fun uniffi_cancuoc_ffi_checksum_constructor_identityservice_new(
 ): Short
 fun uniffi_cancuoc_ffi_checksum_constructor_verifier_new(
 ): Short
@@ -983,7 +1005,15 @@ internal interface UniffiLib : Library {
     }
 
     // FFI functions
-    fun uniffi_cancuoc_ffi_fn_clone_keystore(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
+    fun uniffi_cancuoc_ffi_fn_clone_identityservice(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
+): Pointer
+fun uniffi_cancuoc_ffi_fn_free_identityservice(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+fun uniffi_cancuoc_ffi_fn_constructor_identityservice_new(`baseUrl`: RustBuffer.ByValue,`timeoutSeconds`: Int,`language`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Pointer
+fun uniffi_cancuoc_ffi_fn_method_identityservice_register(`ptr`: Pointer,`registration`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): Unit
+fun uniffi_cancuoc_ffi_fn_clone_keystore(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
 ): Pointer
 fun uniffi_cancuoc_ffi_fn_free_keystore(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
 ): Unit
@@ -1023,6 +1053,8 @@ fun uniffi_cancuoc_ffi_fn_method_wallet_account(`ptr`: Pointer,uniffi_out_err: U
 ): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_activate(`ptr`: Pointer,`activation`: RustBuffer.ByValue,`passcode`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
 ): RustBuffer.ByValue
+fun uniffi_cancuoc_ffi_fn_method_wallet_activate_online(`ptr`: Pointer,`service`: Pointer,`personalId`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`passcode`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_add_dependent(`ptr`: Pointer,`personalId`: RustBuffer.ByValue,`fullName`: RustBuffer.ByValue,`birthDate`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
 ): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_add_document(`ptr`: Pointer,`mdoc`: RustBuffer.ByValue,`qr`: RustBuffer.ByValue,`dependent`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1033,6 +1065,8 @@ fun uniffi_cancuoc_ffi_fn_method_wallet_audit_log(`ptr`: Pointer,`requester`: Ru
 ): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_change_passcode(`ptr`: Pointer,`old`: RustBuffer.ByValue,`new`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
 ): Unit
+fun uniffi_cancuoc_ffi_fn_method_wallet_confirm_device_change(`ptr`: Pointer,`service`: Pointer,`code`: RustBuffer.ByValue,`passcode`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_dependents(`ptr`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
 ): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_document(`ptr`: Pointer,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1061,6 +1095,8 @@ fun uniffi_cancuoc_ffi_fn_method_wallet_set_level(`ptr`: Pointer,`level`: RustBu
 ): Unit
 fun uniffi_cancuoc_ffi_fn_method_wallet_set_password(`ptr`: Pointer,`password`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
 ): Unit
+fun uniffi_cancuoc_ffi_fn_method_wallet_sync(`ptr`: Pointer,`service`: Pointer,uniffi_out_err: UniffiRustCallStatus, 
+): RustBuffer.ByValue
 fun uniffi_cancuoc_ffi_fn_method_wallet_unlock(`ptr`: Pointer,`passcode`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
 ): Unit
 fun uniffi_cancuoc_ffi_fn_method_wallet_unlock_biometric(`ptr`: Pointer,`verified`: Byte,`atUnix`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1203,6 +1239,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if (lib.uniffi_cancuoc_ffi_checksum_func_qr_matrix() != 3810.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if (lib.uniffi_cancuoc_ffi_checksum_method_identityservice_register() != 31738.toShort()) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if (lib.uniffi_cancuoc_ffi_checksum_method_keystore_create_key() != 8863.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1236,6 +1275,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_activate() != 5322.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_activate_online() != 27504.toShort()) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_add_dependent() != 40210.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1249,6 +1291,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_change_passcode() != 62782.toShort()) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_confirm_device_change() != 8850.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_dependents() != 6178.toShort()) {
@@ -1293,6 +1338,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_set_password() != 24888.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_sync() != 44093.toShort()) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_unlock() != 44333.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1300,6 +1348,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if (lib.uniffi_cancuoc_ffi_checksum_method_wallet_verify_log() != 40607.toShort()) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if (lib.uniffi_cancuoc_ffi_checksum_constructor_identityservice_new() != 60272.toShort()) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if (lib.uniffi_cancuoc_ffi_checksum_constructor_verifier_new() != 16708.toShort()) {
@@ -1647,6 +1698,267 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
     override fun write(value: ByteArray, buf: ByteBuffer) {
         buf.putInt(value.size)
         buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a Pointer/Arc<T>
+// to the live Rust struct on the other side of the FFI.
+//
+// Each instance implements core operations for working with the Rust `Arc<T>` and the
+// Kotlin Pointer to work with the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque pointer to the underlying Rust struct.
+//     Method calls need to read this pointer from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its pointer should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the pointer, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the pointer, but is interrupted
+//      before it can pass the pointer over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read pointer value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The identity service the wallet syncs with.
+ */
+public interface IdentityServiceInterface {
+    
+    /**
+     * Level-1 registration, matched against the population register (a mismatch is refused
+     * without saying which field).
+     */
+    fun `register`(`registration`: Registration)
+    
+    companion object
+}
+
+/**
+ * The identity service the wallet syncs with.
+ */
+open class IdentityService: Disposable, AutoCloseable, IdentityServiceInterface
+{
+
+    constructor(pointer: Pointer) {
+        this.pointer = pointer
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(pointer))
+    }
+
+    /**
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noPointer: NoPointer) {
+        this.pointer = null
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(pointer))
+    }
+    /**
+     * A client for the service at `base_url` (https://… in production), giving up on one
+     * attempt after `timeout_seconds` and retrying transient failures 3 times.
+     */
+    constructor(`baseUrl`: kotlin.String, `timeoutSeconds`: kotlin.UInt, `language`: Language) :
+        this(
+    uniffiRustCallWithError(WalletException) { _status ->
+    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_constructor_identityservice_new(
+        FfiConverterString.lower(`baseUrl`),FfiConverterUInt.lower(`timeoutSeconds`),FfiConverterTypeLanguage.lower(`language`),_status)
+}
+    )
+
+    protected val pointer: Pointer?
+    protected val cleanable: UniffiCleaner.Cleanable
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithPointer(block: (ptr: Pointer) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the pointer being freed concurrently.
+        try {
+            return block(this.uniffiClonePointer())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val pointer: Pointer?) : Runnable {
+        override fun run() {
+            pointer?.let { ptr ->
+                uniffiRustCall { status ->
+                    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_free_identityservice(ptr, status)
+                }
+            }
+        }
+    }
+
+    fun uniffiClonePointer(): Pointer {
+        return uniffiRustCall() { status ->
+            UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_clone_identityservice(pointer!!, status)
+        }
+    }
+
+    
+    /**
+     * Level-1 registration, matched against the population register (a mismatch is refused
+     * without saying which field).
+     */
+    @Throws(WalletException::class)override fun `register`(`registration`: Registration)
+        = 
+    callWithPointer {
+    uniffiRustCallWithError(WalletException) { _status ->
+    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_method_identityservice_register(
+        it, FfiConverterTypeRegistration.lower(`registration`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+    
+    companion object
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIdentityService: FfiConverter<IdentityService, Pointer> {
+
+    override fun lower(value: IdentityService): Pointer {
+        return value.uniffiClonePointer()
+    }
+
+    override fun lift(value: Pointer): IdentityService {
+        return IdentityService(value)
+    }
+
+    override fun read(buf: ByteBuffer): IdentityService {
+        // The Rust code always writes pointers as 8 bytes, and will
+        // fail to compile if they don't fit.
+        return lift(Pointer(buf.getLong()))
+    }
+
+    override fun allocationSize(value: IdentityService) = 8UL
+
+    override fun write(value: IdentityService, buf: ByteBuffer) {
+        // The Rust code always expects pointers written as 8 bytes,
+        // and will fail to compile if they don't fit.
+        buf.putLong(Pointer.nativeValue(lower(value)))
     }
 }
 
@@ -2536,6 +2848,12 @@ public interface WalletInterface {
      */
     fun `activate`(`activation`: Activation, `passcode`: kotlin.String): AccountInfo
     
+    /**
+     * Activates this phone through the identity service with the account password; the
+     * device key is made in the host key store and proven to the service.
+     */
+    fun `activateOnline`(`service`: IdentityService, `personalId`: kotlin.String, `password`: kotlin.String, `passcode`: kotlin.String): OnlineActivation
+    
     fun `addDependent`(`personalId`: kotlin.String, `fullName`: kotlin.String, `birthDate`: kotlin.String): Dependent
     
     /**
@@ -2557,6 +2875,11 @@ public interface WalletInterface {
      * Changes the passcode (the old one must be right; PBKDF2 twice: blocks).
      */
     fun `changePasscode`(`old`: kotlin.String, `new`: kotlin.String)
+    
+    /**
+     * Finishes moving the account to this phone with the code the old phone shows.
+     */
+    fun `confirmDeviceChange`(`service`: IdentityService, `code`: kotlin.String, `passcode`: kotlin.String): AccountInfo
     
     fun `dependents`(): List<Dependent>
     
@@ -2597,6 +2920,12 @@ public interface WalletInterface {
     fun `setLevel`(`level`: AssuranceLevel)
     
     fun `setPassword`(`password`: kotlin.String)
+    
+    /**
+     * Brings the wallet up to date: account level and lock, messages, documents, the trust
+     * and status lists. A phone signed out by a device change learns it here.
+     */
+    fun `sync`(`service`: IdentityService): SyncReport
     
     /**
      * Opens the gate with the passcode (PBKDF2: blocks ~0.1–0.3 s).
@@ -2728,6 +3057,23 @@ open class Wallet: Disposable, AutoCloseable, WalletInterface
     
 
     
+    /**
+     * Activates this phone through the identity service with the account password; the
+     * device key is made in the host key store and proven to the service.
+     */
+    @Throws(WalletException::class)override fun `activateOnline`(`service`: IdentityService, `personalId`: kotlin.String, `password`: kotlin.String, `passcode`: kotlin.String): OnlineActivation {
+            return FfiConverterTypeOnlineActivation.lift(
+    callWithPointer {
+    uniffiRustCallWithError(WalletException) { _status ->
+    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_method_wallet_activate_online(
+        it, FfiConverterTypeIdentityService.lower(`service`),FfiConverterString.lower(`personalId`),FfiConverterString.lower(`password`),FfiConverterString.lower(`passcode`),_status)
+}
+    }
+    )
+    }
+    
+
+    
     @Throws(WalletException::class)override fun `addDependent`(`personalId`: kotlin.String, `fullName`: kotlin.String, `birthDate`: kotlin.String): Dependent {
             return FfiConverterTypeDependent.lift(
     callWithPointer {
@@ -2801,6 +3147,22 @@ open class Wallet: Disposable, AutoCloseable, WalletInterface
 }
     }
     
+    
+
+    
+    /**
+     * Finishes moving the account to this phone with the code the old phone shows.
+     */
+    @Throws(WalletException::class)override fun `confirmDeviceChange`(`service`: IdentityService, `code`: kotlin.String, `passcode`: kotlin.String): AccountInfo {
+            return FfiConverterTypeAccountInfo.lift(
+    callWithPointer {
+    uniffiRustCallWithError(WalletException) { _status ->
+    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_method_wallet_confirm_device_change(
+        it, FfiConverterTypeIdentityService.lower(`service`),FfiConverterString.lower(`code`),FfiConverterString.lower(`passcode`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -2988,6 +3350,23 @@ open class Wallet: Disposable, AutoCloseable, WalletInterface
 }
     }
     
+    
+
+    
+    /**
+     * Brings the wallet up to date: account level and lock, messages, documents, the trust
+     * and status lists. A phone signed out by a device change learns it here.
+     */
+    @Throws(WalletException::class)override fun `sync`(`service`: IdentityService): SyncReport {
+            return FfiConverterTypeSyncReport.lift(
+    callWithPointer {
+    uniffiRustCallWithError(WalletException) { _status ->
+    UniffiLib.INSTANCE.uniffi_cancuoc_ffi_fn_method_wallet_sync(
+        it, FfiConverterTypeIdentityService.lower(`service`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -3759,6 +4138,55 @@ public object FfiConverterTypeGrantInfo: FfiConverterRustBuffer<GrantInfo> {
 
 
 
+/**
+ * How old a cached list is.
+ */
+data class ListAge (
+    /**
+     * "trust" or the status list's URI.
+     */
+    var `list`: kotlin.String, 
+    var `issuedUnix`: kotlin.Long, 
+    var `ageSeconds`: kotlin.Long, 
+    /**
+     * Past its next update: show a warning and sync.
+     */
+    var `stale`: kotlin.Boolean
+) {
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeListAge: FfiConverterRustBuffer<ListAge> {
+    override fun read(buf: ByteBuffer): ListAge {
+        return ListAge(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ListAge) = (
+            FfiConverterString.allocationSize(value.`list`) +
+            FfiConverterLong.allocationSize(value.`issuedUnix`) +
+            FfiConverterLong.allocationSize(value.`ageSeconds`) +
+            FfiConverterBoolean.allocationSize(value.`stale`)
+    )
+
+    override fun write(value: ListAge, buf: ByteBuffer) {
+            FfiConverterString.write(value.`list`, buf)
+            FfiConverterLong.write(value.`issuedUnix`, buf)
+            FfiConverterLong.write(value.`ageSeconds`, buf)
+            FfiConverterBoolean.write(value.`stale`, buf)
+    }
+}
+
+
+
 data class PresentedQr (
     var `text`: kotlin.String, 
     var `matrix`: QrMatrix, 
@@ -3876,6 +4304,210 @@ public object FfiConverterTypeQrMatrix: FfiConverterRustBuffer<QrMatrix> {
             FfiConverterUInt.write(value.`size`, buf)
             FfiConverterUInt.write(value.`version`, buf)
             FfiConverterSequenceBoolean.write(value.`modules`, buf)
+    }
+}
+
+
+
+/**
+ * A document the service issued that the wallet refused.
+ */
+data class RefusedDocument (
+    var `kind`: DocumentKind, 
+    var `code`: kotlin.String
+) {
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRefusedDocument: FfiConverterRustBuffer<RefusedDocument> {
+    override fun read(buf: ByteBuffer): RefusedDocument {
+        return RefusedDocument(
+            FfiConverterTypeDocumentKind.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RefusedDocument) = (
+            FfiConverterTypeDocumentKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`code`)
+    )
+
+    override fun write(value: RefusedDocument, buf: ByteBuffer) {
+            FfiConverterTypeDocumentKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`code`, buf)
+    }
+}
+
+
+
+/**
+ * Level-1 registration as the citizen types it.
+ */
+data class Registration (
+    var `personalId`: kotlin.String, 
+    var `fullName`: kotlin.String, 
+    /**
+     * YYYY-MM-DD.
+     */
+    var `birthDate`: kotlin.String, 
+    /**
+     * true for female, false for male (ISO/IEC 5218 2 / 1).
+     */
+    var `female`: kotlin.Boolean, 
+    var `phone`: kotlin.String, 
+    var `email`: kotlin.String, 
+    var `password`: kotlin.String
+) {
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRegistration: FfiConverterRustBuffer<Registration> {
+    override fun read(buf: ByteBuffer): Registration {
+        return Registration(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Registration) = (
+            FfiConverterString.allocationSize(value.`personalId`) +
+            FfiConverterString.allocationSize(value.`fullName`) +
+            FfiConverterString.allocationSize(value.`birthDate`) +
+            FfiConverterBoolean.allocationSize(value.`female`) +
+            FfiConverterString.allocationSize(value.`phone`) +
+            FfiConverterString.allocationSize(value.`email`) +
+            FfiConverterString.allocationSize(value.`password`)
+    )
+
+    override fun write(value: Registration, buf: ByteBuffer) {
+            FfiConverterString.write(value.`personalId`, buf)
+            FfiConverterString.write(value.`fullName`, buf)
+            FfiConverterString.write(value.`birthDate`, buf)
+            FfiConverterBoolean.write(value.`female`, buf)
+            FfiConverterString.write(value.`phone`, buf)
+            FfiConverterString.write(value.`email`, buf)
+            FfiConverterString.write(value.`password`, buf)
+    }
+}
+
+
+
+/**
+ * A message for this phone (a device-change code another phone is waiting for).
+ */
+data class ServiceMessage (
+    var `id`: kotlin.String, 
+    var `kind`: kotlin.String, 
+    /**
+     * The one-time code to show the citizen.
+     */
+    var `code`: kotlin.String?, 
+    /**
+     * The sentence to show, in the service's language choice.
+     */
+    var `text`: kotlin.String, 
+    var `expiresUnix`: kotlin.Long?
+) {
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServiceMessage: FfiConverterRustBuffer<ServiceMessage> {
+    override fun read(buf: ByteBuffer): ServiceMessage {
+        return ServiceMessage(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServiceMessage) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`kind`) +
+            FfiConverterOptionalString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterOptionalLong.allocationSize(value.`expiresUnix`)
+    )
+
+    override fun write(value: ServiceMessage, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`kind`, buf)
+            FfiConverterOptionalString.write(value.`code`, buf)
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterOptionalLong.write(value.`expiresUnix`, buf)
+    }
+}
+
+
+
+/**
+ * What a sync did.
+ */
+data class SyncReport (
+    var `status`: AccountStatus, 
+    var `level`: AssuranceLevel, 
+    var `messages`: List<ServiceMessage>, 
+    var `documentsAdded`: List<DocumentCard>, 
+    var `documentsRefused`: List<RefusedDocument>, 
+    var `documentsRevoked`: List<kotlin.String>, 
+    var `lists`: List<ListAge>
+) {
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
+    override fun read(buf: ByteBuffer): SyncReport {
+        return SyncReport(
+            FfiConverterTypeAccountStatus.read(buf),
+            FfiConverterTypeAssuranceLevel.read(buf),
+            FfiConverterSequenceTypeServiceMessage.read(buf),
+            FfiConverterSequenceTypeDocumentCard.read(buf),
+            FfiConverterSequenceTypeRefusedDocument.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeListAge.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncReport) = (
+            FfiConverterTypeAccountStatus.allocationSize(value.`status`) +
+            FfiConverterTypeAssuranceLevel.allocationSize(value.`level`) +
+            FfiConverterSequenceTypeServiceMessage.allocationSize(value.`messages`) +
+            FfiConverterSequenceTypeDocumentCard.allocationSize(value.`documentsAdded`) +
+            FfiConverterSequenceTypeRefusedDocument.allocationSize(value.`documentsRefused`) +
+            FfiConverterSequenceString.allocationSize(value.`documentsRevoked`) +
+            FfiConverterSequenceTypeListAge.allocationSize(value.`lists`)
+    )
+
+    override fun write(value: SyncReport, buf: ByteBuffer) {
+            FfiConverterTypeAccountStatus.write(value.`status`, buf)
+            FfiConverterTypeAssuranceLevel.write(value.`level`, buf)
+            FfiConverterSequenceTypeServiceMessage.write(value.`messages`, buf)
+            FfiConverterSequenceTypeDocumentCard.write(value.`documentsAdded`, buf)
+            FfiConverterSequenceTypeRefusedDocument.write(value.`documentsRefused`, buf)
+            FfiConverterSequenceString.write(value.`documentsRevoked`, buf)
+            FfiConverterSequenceTypeListAge.write(value.`lists`, buf)
     }
 }
 
@@ -4056,7 +4688,11 @@ enum class AccountStatus {
     
     ACTIVE,
     LOCKED,
-    EXPIRED;
+    EXPIRED,
+    /**
+     * The account moved to another phone; this one was signed out.
+     */
+    SIGNED_OUT;
     companion object
 }
 
@@ -4478,6 +5114,77 @@ public object FfiConverterTypeLanguage: FfiConverterRustBuffer<Language> {
 
 
 
+/**
+ * How an online activation ended.
+ */
+sealed class OnlineActivation {
+    
+    data class Activated(
+        val `account`: AccountInfo) : OnlineActivation() {
+        companion object
+    }
+    
+    /**
+     * The account is active on another phone: a code was sent there. Ask for it, then call
+     * `confirm_device_change`.
+     */
+    object CodeSentToOldDevice : OnlineActivation()
+    
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOnlineActivation : FfiConverterRustBuffer<OnlineActivation>{
+    override fun read(buf: ByteBuffer): OnlineActivation {
+        return when(buf.getInt()) {
+            1 -> OnlineActivation.Activated(
+                FfiConverterTypeAccountInfo.read(buf),
+                )
+            2 -> OnlineActivation.CodeSentToOldDevice
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: OnlineActivation) = when(value) {
+        is OnlineActivation.Activated -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeAccountInfo.allocationSize(value.`account`)
+            )
+        }
+        is OnlineActivation.CodeSentToOldDevice -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: OnlineActivation, buf: ByteBuffer) {
+        when(value) {
+            is OnlineActivation.Activated -> {
+                buf.putInt(1)
+                FfiConverterTypeAccountInfo.write(value.`account`, buf)
+                Unit
+            }
+            is OnlineActivation.CodeSentToOldDevice -> {
+                buf.putInt(2)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 
 sealed class VerificationException: kotlin.Exception() {
@@ -4715,6 +5422,20 @@ sealed class WalletException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The identity service could not be reached or refused (`code` says which: `offline`,
+     * `timeout`, `service_refused`, `no_session`, `list_refused`).
+     */
+    class Service(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String
+        ) : WalletException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }"
+    }
+    
 
     companion object ErrorHandler : UniffiRustCallStatusErrorHandler<WalletException> {
         override fun lift(error_buf: RustBuffer.ByValue): WalletException = FfiConverterTypeWalletError.lift(error_buf)
@@ -4770,6 +5491,10 @@ public object FfiConverterTypeWalletError : FfiConverterRustBuffer<WalletExcepti
                 FfiConverterString.read(buf),
                 )
             11 -> WalletException.Input(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            12 -> WalletException.Service(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -4843,6 +5568,12 @@ public object FfiConverterTypeWalletError : FfiConverterRustBuffer<WalletExcepti
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is WalletException.Service -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -4908,6 +5639,12 @@ public object FfiConverterTypeWalletError : FfiConverterRustBuffer<WalletExcepti
             }
             is WalletException.Input -> {
                 buf.putInt(11)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is WalletException.Service -> {
+                buf.putInt(12)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
@@ -5307,6 +6044,34 @@ public object FfiConverterSequenceTypeGrantInfo: FfiConverterRustBuffer<List<Gra
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeListAge: FfiConverterRustBuffer<List<ListAge>> {
+    override fun read(buf: ByteBuffer): List<ListAge> {
+        val len = buf.getInt()
+        return List<ListAge>(len) {
+            FfiConverterTypeListAge.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ListAge>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeListAge.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ListAge>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeListAge.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePromptElement: FfiConverterRustBuffer<List<PromptElement>> {
     override fun read(buf: ByteBuffer): List<PromptElement> {
         val len = buf.getInt()
@@ -5325,6 +6090,62 @@ public object FfiConverterSequenceTypePromptElement: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePromptElement.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRefusedDocument: FfiConverterRustBuffer<List<RefusedDocument>> {
+    override fun read(buf: ByteBuffer): List<RefusedDocument> {
+        val len = buf.getInt()
+        return List<RefusedDocument>(len) {
+            FfiConverterTypeRefusedDocument.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RefusedDocument>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRefusedDocument.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RefusedDocument>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRefusedDocument.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeServiceMessage: FfiConverterRustBuffer<List<ServiceMessage>> {
+    override fun read(buf: ByteBuffer): List<ServiceMessage> {
+        val len = buf.getInt()
+        return List<ServiceMessage>(len) {
+            FfiConverterTypeServiceMessage.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ServiceMessage>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeServiceMessage.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ServiceMessage>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeServiceMessage.write(it, buf)
         }
     }
 }

@@ -55,14 +55,21 @@ async fn run(args: Args) -> Result<(), StartError> {
         }
         None => Arc::new(SqliteStore::open_dir(&args.data)?),
     };
-    seed::load(store.as_ref(), &seed)?;
     let mut config = Config::new(
         args.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.listen)),
     );
     config.pbkdf2_iterations = args.pbkdf2_iterations.max(1);
-    let service = Service::new(config, store.clone(), Arc::new(SystemClock), os_rng()?)?;
+    // The stores are synchronous (the PostgreSQL client drives its own runtime): set-up runs
+    // on the blocking pool, as every request does.
+    let (s, count) = (store.clone(), seed.citizens.len());
+    let service = tokio::task::spawn_blocking(move || {
+        seed::load(s.as_ref(), &seed)?;
+        Ok::<_, StartError>(Service::new(config, s, Arc::new(SystemClock), os_rng()?)?)
+    })
+    .await
+    .map_err(|e| StartError::Listen(e.to_string()))??;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| StartError::Listen(format!("{}: {e}", args.listen)))?;
@@ -70,8 +77,7 @@ async fn run(args: Args) -> Result<(), StartError> {
         .local_addr()
         .map_err(|e| StartError::Listen(e.to_string()))?;
     eprintln!(
-        "cancuoc-identity: {} citizens, {} store, listening on http://{local}",
-        seed.citizens.len(),
+        "cancuoc-identity: {count} citizens, {} store, listening on http://{local}",
         store.kind()
     );
     service

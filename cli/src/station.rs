@@ -1,13 +1,16 @@
 //! `cancuoc station`: the reception desk — a local server with the page for the counter's
 //! scanner and webcam and the API for the clinic's software (crate `cancuoc-station`).
-//! `--check-log` verifies the verification log's chain instead of serving.
+//! `--check-log` verifies the verification log's chain instead of serving. `--party DIR` gives
+//! it the relying-party identity `cancuoc party` made, which challenge mode needs.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use cancuoc_core::i18n::Lang;
+use cancuoc_core::x509::Certificate;
+use cancuoc_station::challenge::Party;
 use clap::Args;
 
 use crate::{CliError, files};
@@ -28,9 +31,15 @@ pub struct StationArgs {
     /// The operator token (at least 16 characters); also read from CANCUOC_STATION_TOKEN.
     #[arg(long)]
     token: Option<String>,
-    /// The station's relying-party identity: the audience of its requests, "who asked" in the log.
-    #[arg(long, default_value = "cancuoc-station.local")]
-    verifier_id: String,
+    /// The station's relying-party identity (party.pem and party-key.pem, from `cancuoc party
+    /// --out DIR`): it signs the request QRs of challenge mode (CR2:) and opens the answers
+    /// encrypted to it (CE1:). Without it challenge mode is off; scanning works.
+    #[arg(long)]
+    party: Option<PathBuf>,
+    /// The station's identity: the audience of its requests, "who asked" in the log. Default:
+    /// the party id of --party, else cancuoc-station.local.
+    #[arg(long)]
+    verifier_id: Option<String>,
     /// This facility's 5-digit health-insurance code: cards registered elsewhere are flagged.
     #[arg(long)]
     facility: Option<String>,
@@ -59,6 +68,27 @@ pub struct StationArgs {
 
 fn usage(e: impl std::fmt::Display) -> CliError {
     CliError::Usage(e.to_string())
+}
+
+/// The directory `cancuoc party --out DIR` wrote: `party.pem` and `party-key.pem`.
+fn read_party(dir: &Path) -> Result<Party, CliError> {
+    let cert_path = dir.join("party.pem");
+    let certificate = Certificate::from_pem(&files::read_text(&cert_path)?)
+        .map_err(|e| CliError::Input {
+            path: cert_path.clone(),
+            problem: e.to_string(),
+        })?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::Input {
+            path: cert_path.clone(),
+            problem: "no certificate".into(),
+        })?;
+    let key = files::read_private_key(&dir.join("party-key.pem"))?;
+    Party::new(key, certificate).map_err(|e| CliError::Input {
+        path: cert_path,
+        problem: e.to_string(),
+    })
 }
 
 pub fn run(a: StationArgs, lang: Lang) -> Result<ExitCode, CliError> {
@@ -94,7 +124,12 @@ pub fn run(a: StationArgs, lang: Lang) -> Result<ExitCode, CliError> {
     config.token = a
         .token
         .or_else(|| std::env::var("CANCUOC_STATION_TOKEN").ok());
-    config.verifier_id = a.verifier_id;
+    let party = a.party.as_deref().map(read_party).transpose()?;
+    config.verifier_id = match (a.verifier_id, &party) {
+        (Some(id), _) => id,
+        (None, Some(p)) => p.id().to_owned(),
+        (None, None) => config.verifier_id,
+    };
     config.facility = a.facility;
     config.retention_days = a.retention_days;
     config.log_values = a.log_values;
@@ -109,12 +144,37 @@ pub fn run(a: StationArgs, lang: Lang) -> Result<ExitCode, CliError> {
             a.now.as_deref(),
         )?));
     }
+    let challenge = match &party {
+        None => say(
+            "Chế độ yêu cầu từ điện thoại: tắt (cần --party, danh tính bên khai thác do `cancuoc party` tạo)",
+            "Request from the phone: off (needs --party, the relying-party identity `cancuoc party` makes)",
+        ),
+        Some(p) => match p.certificate().check_validity(config.clock.now()) {
+            Ok(()) => format!(
+                "{} {}",
+                say(
+                    "Chế độ yêu cầu từ điện thoại: bật, yêu cầu ký bởi",
+                    "Request from the phone: on, requests signed by"
+                ),
+                p.id()
+            ),
+            Err(e) => format!(
+                "{} ({e})",
+                say(
+                    "Chế độ yêu cầu từ điện thoại: tắt — chứng thư bên khai thác không còn hiệu lực",
+                    "Request from the phone: off — the relying-party certificate is not valid now"
+                )
+            ),
+        },
+    };
+    config.party = party;
     cancuoc_station::run(config, |running| {
         println!(
             "{} {}",
             say("Trạm kiểm tra đang chạy:", "Station running:"),
             running.url()
         );
+        println!("{challenge}");
         if let Some(path) = &running.token_file {
             println!(
                 "{} {}",

@@ -360,6 +360,69 @@ fn usage_and_input_errors_exit_2_with_a_message() {
 }
 
 #[test]
+fn station_refuses_a_party_directory_it_cannot_use_before_serving() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let trust = vectors().join("trust");
+    let station = |party: &Path, extra: &[&str]| {
+        let data = d.join("data");
+        let mut args = vec![
+            "station",
+            "--trust",
+            p(&trust),
+            "--data",
+            p(&data),
+            "--listen",
+            "127.0.0.1:0",
+            "--party",
+            p(party),
+        ];
+        args.extend_from_slice(extra);
+        cancuoc(&args)
+    };
+    let o = station(&d.join("none"), &[]);
+    assert_eq!(code(&o), 2, "{}", text_of(&o));
+    assert!(text_of(&o).contains("party.pem"), "{}", text_of(&o));
+    // A Document Signer's certificate and key are no relying-party identity.
+    assert_eq!(
+        code(&cancuoc(&[
+            "pki",
+            "--out",
+            p(&d.join("pki")),
+            "--seed",
+            "2"
+        ])),
+        0
+    );
+    let ds = d.join("ds-as-party");
+    std::fs::create_dir_all(&ds).unwrap();
+    std::fs::copy(d.join("pki/ds.pem"), ds.join("party.pem")).unwrap();
+    std::fs::copy(d.join("pki/ds-key.pem"), ds.join("party-key.pem")).unwrap();
+    let o = station(&ds, &[]);
+    assert_eq!(code(&o), 2, "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("not a relying-party (reader) certificate"),
+        "{}",
+        text_of(&o)
+    );
+    // The party's id is the station's identity; another --verifier-id is refused.
+    let party = d.join("party");
+    let o = cancuoc(&[
+        "party",
+        "--id",
+        "vn.clinic.anbinh",
+        "--organization",
+        "Phòng khám Đa khoa An Bình",
+        "--out",
+        p(&party),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text_of(&o));
+    let o = station(&party, &["--verifier-id", "another.example.vn"]);
+    assert_eq!(code(&o), 2, "{}", text_of(&o));
+    assert!(text_of(&o).contains("vn.clinic.anbinh"), "{}", text_of(&o));
+}
+
+#[test]
 fn qr_image_and_changed_characters() {
     let dir = vectors();
     let tmp = tempfile::tempdir().unwrap();

@@ -18,7 +18,9 @@ const T = {
     checked: 'Đã kiểm tra', log: 'nhật ký #', request_for: 'Yêu cầu', expires: 'hết hạn lúc',
     answer_request: 'Đang chờ mã trả lời cho yêu cầu', trust_age: 'Danh sách tin cậy cập nhật',
     days_ago: 'ngày trước', log_entries: 'Nhật ký', entries: 'mục', chain_ok: 'chuỗi toàn vẹn',
-    error: 'Lỗi', station_error: 'Trạm không trả lời',
+    error: 'Lỗi', station_error: 'Trạm không trả lời', purpose: 'Mục đích', encrypted: 'trả lời được mã hóa cho trạm',
+    answered: 'Yêu cầu đã được trả lời — bấm «Tạo yêu cầu mới» cho người tiếp theo.',
+    challenge_off: 'Chưa dùng được chế độ yêu cầu từ điện thoại: trạm chưa có danh tính bên khai thác (cancuoc station --party)',
   },
   en: {
     title: 'Reception desk', mode_scanner: 'Scanner', mode_webcam: 'Camera',
@@ -33,7 +35,9 @@ const T = {
     checked: 'Checked', log: 'log #', request_for: 'Request', expires: 'expires at',
     answer_request: 'Waiting for the answer to request', trust_age: 'Trust list updated',
     days_ago: 'days ago', log_entries: 'Log', entries: 'entries', chain_ok: 'chain intact',
-    error: 'Error', station_error: 'The station did not answer',
+    error: 'Error', station_error: 'The station did not answer', purpose: 'Purpose', encrypted: 'the answer is encrypted to the station',
+    answered: 'The request has been answered — press “New request” for the next person.',
+    challenge_off: 'Request from the phone is unavailable: this station has no relying-party identity (cancuoc station --party)',
   },
 };
 
@@ -45,6 +49,9 @@ const state = {
   shown: 0,
   last: null,
   request: null,
+  // Challenge mode needs the station's relying-party identity; /api/health says whether it has
+  // one (null: not known yet), and why not.
+  challenge: null,
   stream: null,
   webcamTimer: null,
   webcamPausedUntil: 0,
@@ -94,6 +101,8 @@ function applyLang() {
   document.querySelectorAll('[data-t]').forEach((el) => { el.textContent = t(el.dataset.t); });
   if (state.last) render(state.last);
   if (state.request) renderRequest(state.request);
+  else if ($('request-meta').dataset.answered) $('request-meta').textContent = t('answered');
+  if (state.challenge) setChallenge(state.challenge);
   refreshHealth();
 }
 
@@ -109,7 +118,7 @@ function refocus() {
 // --- scanning ---
 function looksComplete(v) {
   const s = v.trim();
-  return (/^cc1:/i.test(s) && s.length >= 100) || (s.split('|').length === 7 && /\d{8}\s*$/.test(s));
+  return (/^c[ce]1:/i.test(s) && s.length >= 100) || (s.split('|').length === 7 && /\d{8}\s*$/.test(s));
 }
 
 function submitScan(text, startedAt) {
@@ -135,7 +144,7 @@ async function verify(body, type, query, startedAt) {
   $('result').classList.remove('pending');
   const result = r.status === 200 && r.body ? r.body : {
     result: 'error', headline: { vi: t('error'), en: t('error') },
-    reason: (r.body && r.body.error && r.body.error.message) || t('station_error'),
+    reason: (r.body && r.body.error && (r.body.error.reason || r.body.error.message)) || t('station_error'),
     code: r.body && r.body.error && r.body.error.code,
   };
   if (result.result === 'no_code') return result;
@@ -153,7 +162,8 @@ async function verify(body, type, query, startedAt) {
   if (result.result === 'valid' && state.mode === 'challenge' && state.request) {
     state.request = null; // used up: the station accepts an answer once
     $('request-qr').removeAttribute('src');
-    $('request-meta').textContent = '';
+    $('request-meta').textContent = t('answered');
+    $('request-meta').dataset.answered = '1';
   }
   refreshHealth();
   return result;
@@ -199,7 +209,14 @@ function render(r) {
 // --- challenge mode ---
 async function newRequest() {
   const r = await api('/api/requests', { method: 'POST' });
-  if (r.status !== 201 || !r.body) { render({ result: 'error', headline: { vi: t('error'), en: t('error') }, reason: r.body && r.body.error ? r.body.error.message : t('station_error') }); return; }
+  if (r.status !== 201 || !r.body) {
+    const e = r.body && r.body.error;
+    render({ result: 'error', headline: { vi: t('error'), en: t('error') }, reason: e ? (e.reason || e.message) : t('station_error'), code: e && e.code });
+    if (e && (e.code === 'challenge_unavailable' || e.code === 'party_certificate_invalid')) {
+      setChallenge({ available: false, reason: e.reason });
+    }
+    return;
+  }
   state.request = r.body;
   renderRequest(r.body);
   refocus();
@@ -208,7 +225,24 @@ async function newRequest() {
 function renderRequest(req) {
   $('request-qr').src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(req.svg);
   const at = new Date(req.expires).toLocaleTimeString(state.lang === 'vi' ? 'vi-VN' : 'en-GB');
-  $('request-meta').textContent = t('request_for') + ' ' + req.id + ': ' + req.elements.join(', ') + ' — ' + t('expires') + ' ' + at;
+  let meta = t('request_for') + ' ' + req.id + ': ' + req.elements.join(', ') + ' — ' + t('expires') + ' ' + at;
+  if (req.purpose) meta += ' · ' + t('purpose') + ': ' + req.purpose;
+  if (req.encrypted) meta += ' · ' + t('encrypted');
+  $('request-meta').textContent = meta;
+  delete $('request-meta').dataset.answered;
+}
+
+// Without the station's relying-party identity the challenge button is disabled, and says why.
+function setChallenge(c) {
+  state.challenge = c;
+  const b = document.querySelector('[data-mode="challenge"]');
+  const off = c && !c.available;
+  b.disabled = off;
+  const why = off ? (pick(c.reason) || t('challenge_off')) : '';
+  b.title = why;
+  $('challenge-off').textContent = why;
+  $('challenge-off').hidden = !off;
+  if (off && state.mode === 'challenge') setMode('scanner');
 }
 
 // --- webcam mode ---
@@ -251,6 +285,7 @@ function stopWebcam() {
 }
 
 function setMode(mode) {
+  if (mode === 'challenge' && state.challenge && !state.challenge.available) mode = 'scanner';
   state.mode = mode;
   document.querySelectorAll('[data-mode]').forEach((b) => b.classList.toggle('on', b.dataset.mode === mode));
   $('webcam').hidden = mode !== 'webcam';
@@ -273,7 +308,11 @@ async function refreshHealth() {
     t('trust_age') + ' ' + days + ' ' + t('days_ago'),
     t('log_entries') + ': ' + h.log.entries + ' ' + t('entries') + (h.log.problem ? ' ⚠' : ' · ' + t('chain_ok')),
   ];
-  const warn = (h.warnings || []).map(pick);
+  if (h.challenge) {
+    const off = (h.warnings || []).find((w) => w.code === 'challenge_unavailable');
+    setChallenge({ available: !!h.challenge.available, reason: off ? { vi: off.vi, en: off.en } : null });
+  }
+  const warn = (h.warnings || []).filter((w) => w.code !== 'challenge_unavailable').map(pick);
   $('health').textContent = parts.join(' · ') + (warn.length ? ' — ' + warn.join(' · ') : '');
   $('health').className = h.status;
 }

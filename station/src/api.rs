@@ -1,8 +1,9 @@
 //! The station's HTTP surface: the page and its assets, `POST /api/verify` (QR text as JSON, or
 //! an image), `POST /api/requests`, `GET /api/log`, `GET /api/log.csv`, `GET /api/health`,
-//! `GET /openapi.json`; and the guard in front of them — the Host check that keeps a web page
-//! from reaching a loopback station through DNS rebinding, the Origin check on writes, and the
-//! operator token every API call must carry when the station listens beyond loopback.
+//! `GET /openapi.json` — challenge mode only with the station's relying-party identity
+//! ([`crate::challenge::Party`]); and the guard in front of them — the Host check that keeps a
+//! web page from reaching a loopback station through DNS rebinding, the Origin check on writes,
+//! and the operator token every API call must carry when the station listens beyond loopback.
 //! Every error is JSON `{"error": {"code", "message"}}` with a 4xx/5xx status; no input panics.
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -16,15 +17,16 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cancuoc_core::document::DocumentKind;
+use cancuoc_core::qr::signed_request::SignedRequestError;
 use cancuoc_core::time_fmt::Clock;
-use cancuoc_core::verifier::{Check, QrVerifyRequest, Verifier};
+use cancuoc_core::verifier::{Check, QrVerifyRequest, Verifier, VerifyError};
 use rand_chacha::ChaCha20Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
 use crate::body::{BodyError, RequestBody, VerifyBody};
-use crate::challenge::{self, Pending, PendingRequests, TakeError};
+use crate::challenge::{self, ParseError, Party, Pending, PendingRequests, TakeError};
 use crate::log::{self, Channel, Entry, Log, Mode, Outcome, Verification};
 use crate::scan::{self, Scanned};
 use crate::{assets, chip_card, trust_dir, verdict};
@@ -46,6 +48,7 @@ pub(crate) struct TrustState {
 /// Everything the handlers share.
 pub(crate) struct Station {
     pub verifier_id: String,
+    pub party: Option<Party>,
     pub facility: Option<String>,
     pub log_values: bool,
     pub max_qr_age: Duration,
@@ -73,12 +76,14 @@ impl std::fmt::Debug for Station {
 
 type Shared = Arc<Station>;
 
-/// A refusal: status, stable code, message.
+/// A refusal: status, stable code, message (for IT), and for the ones a receptionist may see,
+/// the reason in Vietnamese and English.
 #[derive(Debug)]
 pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    reason: Option<(&'static str, &'static str)>,
 }
 
 impl ApiError {
@@ -87,7 +92,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            reason: None,
         }
+    }
+
+    fn with_reason(mut self, vi: &'static str, en: &'static str) -> Self {
+        self.reason = Some((vi, en));
+        self
     }
 
     fn bad(code: &'static str, message: impl Into<String>) -> Self {
@@ -97,11 +108,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut r = (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response();
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let (Some((vi, en)), Some(o)) = (self.reason, error.as_object_mut()) {
+            o.insert("reason".into(), json!({ "vi": vi, "en": en }));
+        }
+        let mut r = (self.status, Json(json!({ "error": error }))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -400,6 +411,10 @@ async fn check(s: &Station, text: &str, scan: Scan) -> Result<Value, ApiError> {
                         "no request {:?} is pending at this station",
                         id.chars().take(40).collect::<String>()
                     ),
+                )
+                .with_reason(
+                    "Yêu cầu này không còn chờ trả lời (đã được dùng) — tạo yêu cầu mới",
+                    "This request is no longer waiting for an answer (it was used) — make a new one",
                 ));
             }
             Err(e @ TakeError::Expired { .. }) => {
@@ -417,7 +432,7 @@ async fn check(s: &Station, text: &str, scan: Scan) -> Result<Value, ApiError> {
         },
         (None, Some(r)) => match challenge::parse_request(r, now) {
             Ok(p) => Some(p),
-            Err(e @ cancuoc_core::qr::request::RequestError::Expired(_)) => {
+            Err(e @ ParseError::Expired(_)) => {
                 entry.mode = Mode::Challenge;
                 return finish(
                     s,
@@ -488,6 +503,8 @@ async fn check(s: &Station, text: &str, scan: Scan) -> Result<Value, ApiError> {
         let mut req = QrVerifyRequest::new(now);
         req.max_age = s.max_qr_age;
         req.challenge = pending.as_ref().map(Pending::challenge);
+        // Answers to the station's requests come encrypted to its party key (`CE1:`).
+        req.decryption_key = s.party.as_ref().map(Party::key);
         verifier.verify_qr_text(&sc.text, &req)
     };
     let mut used = scanned.clone();
@@ -526,7 +543,15 @@ async fn check(s: &Station, text: &str, scan: Scan) -> Result<Value, ApiError> {
         Err(e) => {
             entry.check = Some(e.check().as_str().to_owned());
             entry.code = Some(e.code().to_owned());
-            verdict::rejected(&e)
+            match &e {
+                // An answer to one of this station's requests, sent without the request.
+                VerifyError::WrongAudience { found, .. }
+                    if pending.is_none() && *found == s.verifier_id =>
+                {
+                    verdict::answer_without_request(&e)
+                }
+                _ => verdict::rejected(&e),
+            }
         }
     };
     finish(s, entry, answer, None, &used.fixes).await
@@ -586,6 +611,14 @@ async fn requests(
             "send application/json or no body",
         ));
     };
+    let Some(party) = &s.party else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "challenge_unavailable",
+            "this station has no relying-party identity (cancuoc station --party DIR); wallets answer only signed requests, so challenge mode is off",
+        )
+        .with_reason(CHALLENGE_OFF.0, CHALLENGE_OFF.1));
+    };
     let kind = b.kind.unwrap_or(DocumentKind::HealthInsurance);
     let elements: Vec<String> = match b.elements {
         Some(e) => e,
@@ -602,8 +635,15 @@ async fn requests(
     let now = s.clock.now();
     let p = {
         let mut rng = lock(&s.rng);
-        challenge::make_request(&s.verifier_id, kind, &refs, now, &mut *rng)
-            .map_err(|e| ApiError::bad("invalid_request", e.to_string()))?
+        challenge::make_request(party, kind, &refs, now, &mut *rng).map_err(|e| match e {
+            SignedRequestError::CertificateValidity(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "party_certificate_invalid",
+                e.to_string(),
+            )
+            .with_reason(PARTY_CERTIFICATE_INVALID.0, PARTY_CERTIFICATE_INVALID.1),
+            _ => ApiError::bad("invalid_request", e.to_string()),
+        })?
     };
     let svg = cancuoc_core::qr::code::encode(&p.text)
         .map(|m| m.to_svg())
@@ -619,12 +659,52 @@ async fn requests(
         "text": p.text,
         "svg": svg,
         "verifier": p.audience,
+        "party": { "id": party.id(), "organization": party.organization() },
         "kind": p.kind,
         "elements": p.elements,
+        "purpose": p.purpose,
+        "retain": [],
+        "encrypted": p.encrypted,
         "expires": cancuoc_core::time_fmt::tdate(p.expires),
     });
     lock(&s.pending).insert(p, now);
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Why challenge mode is off, for the page.
+const CHALLENGE_OFF: (&str, &str) = (
+    "Chưa dùng được chế độ yêu cầu từ điện thoại: trạm chưa có danh tính bên khai thác (cancuoc station --party)",
+    "Request from the phone is unavailable: this station has no relying-party identity (cancuoc station --party)",
+);
+const PARTY_CERTIFICATE_INVALID: (&str, &str) = (
+    "Chưa dùng được chế độ yêu cầu từ điện thoại: chứng thư bên khai thác của trạm đã hết hạn hoặc chưa có hiệu lực",
+    "Request from the phone is unavailable: the station's relying-party certificate has expired or is not yet valid",
+);
+
+/// Whether challenge mode works now, and as whom.
+fn challenge_state(
+    s: &Station,
+    now: OffsetDateTime,
+) -> (Value, Option<(&'static str, &'static str)>) {
+    let Some(p) = &s.party else {
+        return (
+            json!({ "available": false, "party": null, "problem": "no_party" }),
+            Some(CHALLENGE_OFF),
+        );
+    };
+    let cert = p.certificate();
+    let problem = cert.check_validity(now).err().map(|e| e.to_string());
+    let off = problem.is_some().then_some(PARTY_CERTIFICATE_INVALID);
+    (
+        json!({
+            "available": problem.is_none(),
+            "party": { "id": p.id(), "organization": p.organization() },
+            "certified_by": cert.issuer(),
+            "certificate_expires": cancuoc_core::time_fmt::tdate(cert.not_after()),
+            "problem": problem,
+        }),
+        off,
+    )
 }
 
 /// `GET /api/log` and `/api/log.csv` filters.
@@ -754,6 +834,10 @@ async fn health(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
             "en": "The verification log has been tampered with",
         }));
     }
+    let (challenge, challenge_off) = challenge_state(&s, now);
+    if let Some((vi, en)) = challenge_off {
+        warnings.push(json!({ "code": "challenge_unavailable", "vi": vi, "en": en }));
+    }
     warnings.push(json!({
         "code": "revocation_not_checked",
         "vi": "Chưa có danh sách thu hồi: không kiểm tra được giấy tờ bị thu hồi",
@@ -771,6 +855,7 @@ async fn health(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
         },
         "trust_list": trust,
         "status_list": { "present": false },
+        "challenge": challenge,
         "log": log,
         "pending_requests": lock(&s.pending).len(),
         "warnings": warnings,

@@ -30,7 +30,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Body
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
-    /// The QR text: `CC1:…`, or the chip card's pipe-separated text.
+    /// The QR text: `CC1:…`, an answer encrypted to the station (`CE1:…`), or the chip card's
+    /// pipe-separated text.
     pub text: String,
     #[serde(default)]
     pub channel: Option<Channel>,
@@ -39,7 +40,8 @@ pub struct VerifyBody {
     /// A request this station made (`POST /api/requests`).
     #[serde(default)]
     pub request_id: Option<String>,
-    /// A request QR (`CR1:…`) made elsewhere.
+    /// A request QR made elsewhere, the answer's nonce and audience to check against: signed
+    /// (`CR2:…`) or the asker's unsigned record (`CR1:…`).
     #[serde(default)]
     pub request: Option<String>,
     /// Undo scanner quirks (trailing Enter/Tab, whitespace, CapsLock); default: only for the

@@ -6,7 +6,8 @@
 //!   retention purge; `api` (private) holds the routes and the guard.
 //! - [`chip_card`]: the chip ID card's printed, unsigned QR.
 //! - [`scan`]: the keyboard-wedge scanner's quirks undone.
-//! - [`challenge`]: request QRs (challenge mode).
+//! - [`challenge`]: the station's relying-party identity and its signed request QRs
+//!   (challenge mode).
 //! - [`verdict`]: what a receptionist and the HIS read about one scan.
 //! - [`log`]: the hash-chained verification log in SQLite.
 //! - [`trust_dir`]: the trust list on disk and its cache.
@@ -62,7 +63,12 @@ pub struct Config {
     /// Required on every API call when set; generated when listening beyond loopback without one.
     pub token: Option<String>,
     /// The station's relying-party identity: the audience of its requests, the log's requester.
+    /// With a [`Config::party`] it must be the party's id.
     pub verifier_id: String,
+    /// The relying-party key and reader certificate that sign the station's requests and open
+    /// the answers encrypted to it (`cancuoc party`). Without one there is no challenge mode:
+    /// wallets answer only signed requests.
+    pub party: Option<challenge::Party>,
     /// This facility's 5-digit health-insurance facility code: a card registered elsewhere is
     /// flagged.
     pub facility: Option<String>,
@@ -87,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("token", &self.token.as_ref().map(|_| "…"))
             .field("verifier_id", &self.verifier_id)
+            .field("party", &self.party)
             .field("facility", &self.facility)
             .field("retention_days", &self.retention_days)
             .field("log_values", &self.log_values)
@@ -103,6 +110,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8480)),
             token: None,
             verifier_id: "cancuoc-station.local".into(),
+            party: None,
             facility: None,
             retention_days: 180,
             log_values: false,
@@ -210,6 +218,17 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
             "the station's identity (--verifier-id) must be 1–200 bytes".into(),
         ));
     }
+    // A party certificate that is not valid now does not stop the station: scanning works
+    // without it; the page and `/api/health` say why challenge mode is off.
+    if let Some(p) = &config.party
+        && p.id() != config.verifier_id
+    {
+        return Err(StationError::Config(format!(
+            "the station's identity (--verifier-id {:?}) is not its party certificate's id {:?}",
+            config.verifier_id,
+            p.id()
+        )));
+    }
     if let Some(f) = &config.facility
         && !(f.len() == 5 && f.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -257,6 +276,7 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
 
     let station = Arc::new(api::Station {
         verifier_id: config.verifier_id.clone(),
+        party: config.party.clone(),
         facility: config.facility.clone(),
         log_values: config.log_values,
         max_qr_age: config.max_qr_age,

@@ -221,19 +221,57 @@ pub fn valid(doc: &VerifiedDocument, now: OffsetDateTime, facility: Option<&str>
     })
 }
 
+/// The counter's words where the core's general ones do not say what to do: the encrypted
+/// answers of challenge mode.
+fn station_reason(e: &VerifyError) -> Option<Value> {
+    match e.code() {
+        "encrypted_no_key" => Some(both(
+            "Mã trả lời đã được mã hóa, nhưng trạm chưa có khóa bên khai thác (--party) để mở",
+            "The answer is encrypted, and this station has no relying-party key (--party) to open it",
+        )),
+        "decrypt_failed" => Some(both(
+            "Mã trả lời được mã hóa cho một nơi kiểm tra khác",
+            "The answer is encrypted to another verifier",
+        )),
+        _ => None,
+    }
+}
+
 /// The answer for a presentation that did not verify.
 pub fn rejected(e: &VerifyError) -> Value {
+    let reason = station_reason(e).unwrap_or_else(|| {
+        both(
+            i18n::rejection_reason(e, Lang::Vi),
+            i18n::rejection_reason(e, Lang::En),
+        )
+    });
     json!({
         "result": "rejected",
         "verified": false,
         "valid": false,
         "headline": both(i18n::verdict(false, Lang::Vi), i18n::verdict(false, Lang::En)),
-        "reason": both(i18n::rejection_reason(e, Lang::Vi), i18n::rejection_reason(e, Lang::En)),
+        "reason": reason,
         "check": e.check(),
         "code": e.code(),
         "failed_check": both(i18n::check_label(e.check(), Lang::Vi), i18n::check_label(e.check(), Lang::En)),
         "error": e.to_string(),
     })
+}
+
+/// An answer made for one of this station's requests, scanned without naming a pending request
+/// (used already, or the page was not in challenge mode): rejected, with what happened.
+pub fn answer_without_request(e: &VerifyError) -> Value {
+    let mut v = rejected(e);
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "reason".into(),
+            both(
+                "Mã trả lời này không gắn với yêu cầu nào đang chờ: yêu cầu đã được dùng, hoặc trang không ở chế độ «Yêu cầu từ điện thoại»",
+                "This answer goes with no pending request: the request was used already, or the page is not in “Request from the phone” mode",
+            ),
+        );
+    }
+    v
 }
 
 /// The answer for an answer to a request the station cannot use (expired, or unknown).
@@ -452,6 +490,30 @@ mod tests {
         );
         let now = datetime!(2026-11-30 08:00:00 UTC);
         assert_eq!(valid(&clinic(now), now, None)["warnings"], json!([]));
+    }
+
+    #[test]
+    fn encrypted_answers_are_explained_for_the_counter() {
+        use cancuoc_core::qr::encrypted::EncryptedError;
+        let v = rejected(&VerifyError::Encrypted(EncryptedError::NoKey));
+        assert_eq!(v["code"], "encrypted_no_key");
+        assert!(v["reason"]["vi"].as_str().unwrap().contains("--party"));
+        let v = rejected(&VerifyError::Encrypted(EncryptedError::Decrypt));
+        assert_eq!(
+            v["reason"]["en"],
+            "The answer is encrypted to another verifier"
+        );
+        let v = answer_without_request(&VerifyError::WrongAudience {
+            expected: "*".into(),
+            found: "phongkham.example.vn".into(),
+        });
+        assert_eq!(v["code"], "wrong_audience");
+        assert!(
+            v["reason"]["vi"]
+                .as_str()
+                .unwrap()
+                .contains("Yêu cầu từ điện thoại")
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! expected verdict and reason; the log holds one entry per verification with the fields the
 //! data-sharing rules ask for and finds an edited entry; the operator token, Host and Origin
 //! guards; bodies too large, malformed or of the wrong type get 4xx JSON errors; the scanner's
-//! quirks, the chip card's printed QR, challenge mode, webcam images, CSV, retention.
+//! quirks, the chip card's printed QR, challenge mode — the station's signed request answered
+//! by a real wallet, encrypted to the station — and its absence without a relying-party
+//! identity, webcam images, CSV, retention.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,11 +14,12 @@
 
 mod common;
 
-use cancuoc_core::document::DocumentKind;
+use cancuoc_core::consent::Approval;
 use cancuoc_core::fixtures::DemoWorld;
-use cancuoc_core::qr::request::QrRequest;
-use cancuoc_core::qr::sd_cwt::present_qr;
+use cancuoc_core::wallet::Answer;
 use common::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
 use serde_json::{Value, json};
 use time::Duration;
 
@@ -385,15 +388,16 @@ async fn bad_bodies_get_json_errors_and_the_station_keeps_serving() {
     )
     .await;
     assert_eq!(code(&r), (400, "malformed_json".into()));
+    // Without a relying-party identity there is no challenge mode (see the challenge tests).
     let r = send(
         addr,
         "POST",
         "/api/requests",
         &[ct],
-        br#"{"elements":["shoe_size"]}"#.to_vec(),
+        br#"{"elements":["holder_name"]}"#.to_vec(),
     )
     .await;
-    assert_eq!(code(&r), (400, "invalid_request".into()));
+    assert_eq!(code(&r), (409, "challenge_unavailable".into()));
     // Not an image at all, but said to be one: no QR code read, nothing logged.
     let r = send(
         addr,
@@ -544,110 +548,281 @@ async fn the_chip_cards_printed_qr_is_unsigned_data() {
     station.stop().await;
 }
 
+/// The page's answer field: the text the citizen's phone shows, posted with the request id.
+async fn answer(addr: std::net::SocketAddr, text: &str, request_id: &Value) -> Value {
+    post_json(
+        addr,
+        "/api/verify",
+        &json!({"text": text, "request_id": request_id, "counter": "Quầy 1"}),
+    )
+    .await
+    .json()
+}
+
+fn presentation(a: Answer) -> String {
+    match a {
+        Answer::Presentation(p) => p.text,
+        other => panic!("not a presentation: {other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn challenge_mode_accepts_an_answer_once() {
+async fn challenge_mode_a_real_wallet_answers_the_signed_request_once() {
     let now = made_at();
-    let world = DemoWorld::build(5, now - Duration::hours(1)).unwrap();
+    let mut world = DemoWorld::build(5, now - Duration::hours(1)).unwrap();
     let trust = tempfile::tempdir().unwrap();
-    std::fs::write(
-        trust.path().join("iaca.pem"),
-        world.authority.certificate().to_pem().unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        trust.path().join("ds.pem"),
-        world.issuer.certificate().to_pem().unwrap(),
-    )
-    .unwrap();
+    trust_dir(&world, trust.path());
+    let (party, registry) = register_party("phongkham-anbinh.example.vn", now, 41);
     let data = tempfile::tempdir().unwrap();
     let clock = TestClock::at(now);
     let mut c = config(data.path(), clock.clone());
     c.trust_dir = trust.path().to_owned();
     c.facility = Some("79001".into());
+    c.party = Some(party.clone());
     let station = start(c).await;
+    let addr = station.addr;
 
-    let r = send(station.addr, "POST", "/api/requests", &[], vec![]).await;
-    assert_eq!(r.status, 201);
+    // The citizen's wallet trusts the registry that certified the station.
+    let home = tempfile::tempdir().unwrap();
+    let wallet = citizen_wallet(home.path(), &mut world, registry, clock.clone());
+
+    let r = send(addr, "POST", "/api/requests", &[], vec![]).await;
+    assert_eq!(r.status, 201, "{}", r.text());
     let req = r.json();
+    let text = req["text"].as_str().unwrap();
+    assert!(text.starts_with("CR2:"), "{text}");
     assert_eq!(req["elements"], json!(["holder_name", "birth_date", "sex"]));
+    assert_eq!(req["purpose"], "Tiếp đón khám bệnh");
+    assert_eq!(
+        (req["encrypted"].as_bool(), req["retain"].clone()),
+        (Some(true), json!([]))
+    );
+    assert_eq!(req["party"]["id"], "phongkham-anbinh.example.vn");
     assert!(req["svg"].as_str().unwrap().starts_with("<svg"));
-    let parsed = QrRequest::from_text(req["text"].as_str().unwrap(), now).unwrap();
-    assert_eq!(parsed.verifier, "phongkham-anbinh.example.vn");
-    let compact = world.compact(DocumentKind::HealthInsurance).unwrap();
-    let answer = present_qr(
-        compact,
-        &world.device_key,
-        &["holder_name"],
-        Some(&parsed),
-        now,
-    )
-    .unwrap();
 
-    // A static QR is not an answer.
-    let static_qr = present_qr(compact, &world.device_key, &["holder_name"], None, now).unwrap();
-    let r = post_json(
-        station.addr,
-        "/api/verify",
-        &json!({"text": static_qr, "request_id": req["id"]}),
-    )
-    .await
-    .json();
-    assert_eq!(r["code"], "wrong_audience");
+    // What the citizen reads, then shares the name only.
+    let prompt = wallet.respond(text, None).unwrap();
+    assert_eq!(prompt.party_id, "phongkham-anbinh.example.vn");
+    assert_eq!(
+        prompt.party_organization.as_deref(),
+        Some("Phòng khám Đa khoa An Bình")
+    );
+    assert_eq!(prompt.purpose, "Tiếp đón khám bệnh");
+    assert!(prompt.encrypted);
+    assert!(prompt.elements.iter().all(|e| !e.retain && e.available));
+    let first = presentation(
+        wallet
+            .answer(&prompt.id, Approval::Some(vec!["holder_name".into()]))
+            .unwrap(),
+    );
+    assert!(
+        first.starts_with("CE1:"),
+        "the answer is encrypted to the station"
+    );
 
-    let r = post_json(
-        station.addr,
-        "/api/verify",
-        &json!({"text": answer, "request_id": req["id"]}),
-    )
-    .await
-    .json();
+    // The phone's static QR is not an answer.
+    let card = wallet.documents().unwrap().remove(0).id;
+    let static_qr = wallet.present_qr(&card, &["holder_name"]).unwrap().text;
+    let r = answer(addr, &static_qr, &req["id"]).await;
+    assert_eq!(r["code"], "wrong_audience", "{r}");
+
+    let r = answer(addr, &first, &req["id"]).await;
     assert_eq!(
         (r["result"].as_str(), r["mode"].as_str()),
         (Some("valid"), Some("challenge")),
         "{r}"
     );
     assert_eq!(r["warnings"][0]["code"], "other_facility");
+    let shown: Vec<&str> = r["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        shown.contains(&"holder_name") && !shown.contains(&"birth_date"),
+        "{shown:?}"
+    );
     let first_id = req["id"].clone();
     // Used up.
     let r = post_json(
-        station.addr,
+        addr,
         "/api/verify",
-        &json!({"text": answer, "request_id": req["id"]}),
+        &json!({"text": first, "request_id": first_id}),
     )
     .await;
     assert_eq!(r.status, 404);
+    // Scanned without its request (the page not in challenge mode): told where to scan it.
+    let r = post_json(addr, "/api/verify", &json!({"text": first}))
+        .await
+        .json();
+    assert_eq!(r["code"], "wrong_audience");
+    assert!(
+        r["reason"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("Yêu cầu từ điện thoại"),
+        "{r}"
+    );
+    // An HIS that keeps the request text itself passes it instead of an id.
+    let r = post_json(
+        addr,
+        "/api/verify",
+        &json!({"text": first, "request": text}),
+    )
+    .await
+    .json();
+    assert_eq!(r["result"], "valid", "{r}");
 
-    // A request that expired before its answer came.
-    let req = post_json(
-        station.addr,
+    // The citizen declines the next one: nothing reaches the station.
+    let req2 = post_json(
+        addr,
         "/api/requests",
         &json!({"kind": "health_insurance", "elements": ["holder_name"]}),
     )
     .await
     .json();
-    clock.set(now + Duration::minutes(6));
-    let r = post_json(
-        station.addr,
-        "/api/verify",
-        &json!({"text": answer, "request_id": req["id"]}),
+    let prompt = wallet
+        .respond(req2["text"].as_str().unwrap(), None)
+        .unwrap();
+    assert_eq!(
+        wallet.answer(&prompt.id, Approval::Decline).unwrap(),
+        Answer::Declined
+    );
+    // A request answered after it expired.
+    let req3 = post_json(
+        addr,
+        "/api/requests",
+        &json!({"kind": "health_insurance", "elements": ["birth_date"]}),
     )
     .await
     .json();
+    let prompt = wallet
+        .respond(req3["text"].as_str().unwrap(), None)
+        .unwrap();
+    let late = presentation(wallet.answer(&prompt.id, Approval::All).unwrap());
+    clock.set(now + Duration::minutes(6));
+    let r = answer(addr, &late, &req3["id"]).await;
     assert_eq!(
         (r["result"].as_str(), r["code"].as_str()),
         (Some("rejected"), Some("request_expired"))
     );
+    // …and the wallet refuses the expired request itself.
+    assert_eq!(
+        wallet
+            .respond(req3["text"].as_str().unwrap(), None)
+            .unwrap_err()
+            .code(),
+        "request_expired"
+    );
+    clock.set(now);
 
-    let log = get(station.addr, "/api/log").await.json();
-    let valid = &log["entries"][1];
+    // Requests the station cannot make.
+    let r = post_json(addr, "/api/requests", &json!({"elements": ["shoe_size"]})).await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let r = post_json(addr, "/api/requests", &json!({"kind": "citizen_identity"})).await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (400, Some("invalid_request")),
+        "a signed request asks for at least one element"
+    );
+    let h = get(addr, "/api/health").await.json();
+    assert_eq!(h["challenge"]["available"], true);
+    assert_eq!(h["challenge"]["party"]["id"], "phongkham-anbinh.example.vn");
+
+    let log = get(addr, "/api/log").await.json();
+    let entries = log["entries"].as_array().unwrap();
+    // static QR, the answer, the answer without its request, via the HIS, the late answer.
+    assert_eq!(entries.len(), 5, "{log}");
+    let valid = &entries[3];
+    assert_eq!(
+        (valid["mode"].as_str(), valid["outcome"].as_str()),
+        (Some("challenge"), Some("valid"))
+    );
     assert_eq!(
         valid["requested"],
         json!(["holder_name", "birth_date", "sex"])
     );
     assert_eq!(valid["request_id"], first_id);
+    assert_eq!(valid["counter"], "Quầy 1");
     // The five always-shown elements and the one the citizen chose.
     assert_eq!(valid["disclosed"].as_array().unwrap().len(), 6, "{valid}");
+    assert_eq!(entries[0]["code"], "request_expired");
     station.stop().await;
+
+    // The wallet refuses a request from a station its registry does not know.
+    let (stranger, _) = register_party("phongkham-anbinh.example.vn", now, 42);
+    let data = tempfile::tempdir().unwrap();
+    let mut c = config(data.path(), clock.clone());
+    c.party = Some(stranger);
+    let station = start(c).await;
+    let req = post_json(station.addr, "/api/requests", &json!({}))
+        .await
+        .json();
+    let e = wallet
+        .respond(req["text"].as_str().unwrap(), None)
+        .unwrap_err();
+    assert_eq!(e.code(), "request_unknown_party", "{e}");
+    station.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_party_there_is_no_challenge_mode_and_scanning_still_works() {
+    let now = made_at();
+    let data = tempfile::tempdir().unwrap();
+    let station = start(config(data.path(), TestClock::at(now))).await;
+    let addr = station.addr;
+    let r = send(addr, "POST", "/api/requests", &[], vec![]).await;
+    assert_eq!(r.status, 409);
+    let e = &r.json()["error"];
+    assert_eq!(e["code"], "challenge_unavailable");
+    assert!(
+        e["reason"]["vi"].as_str().unwrap().contains("--party"),
+        "{e}"
+    );
+    assert!(
+        e["reason"]["en"].as_str().unwrap().contains("--party"),
+        "{e}"
+    );
+    let h = get(addr, "/api/health").await.json();
+    assert_eq!(h["challenge"]["available"], false);
+    assert!(
+        h["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "challenge_unavailable")
+    );
+    // An encrypted answer cannot be opened here, and says why.
+    let (party, _) = register_party("phongkham-anbinh.example.vn", now, 43);
+    let sealed = cancuoc_core::qr::encrypted::seal(
+        b"x",
+        &party.certificate().public_key().unwrap(),
+        &mut ChaCha20Rng::seed_from_u64(1),
+    )
+    .unwrap();
+    let r = post_json(addr, "/api/verify", &json!({"text": sealed}))
+        .await
+        .json();
+    assert_eq!(r["code"], "encrypted_no_key", "{r}");
+    assert!(r["reason"]["vi"].as_str().unwrap().contains("--party"));
+    // Scanning is unchanged.
+    let valid = std::fs::read_to_string(vectors().join("qr/valid-clinic-static.txt")).unwrap();
+    let r = post_json(addr, "/api/verify", &json!({"text": valid}))
+        .await
+        .json();
+    assert_eq!(r["result"], "valid", "{r}");
+    station.stop().await;
+
+    // A party whose id is not the station's identity is refused at start.
+    let mut c = config(data.path(), TestClock::at(now));
+    c.party = Some(party);
+    c.verifier_id = "another.example.vn".into();
+    let e = cancuoc_station::start(c).await.unwrap_err();
+    assert!(e.to_string().contains("another.example.vn"), "{e}");
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ async fn run(args: Args) -> Result<(), StartError> {
     let (s, count) = (store.clone(), seed.citizens.len());
     let service = tokio::task::spawn_blocking(move || {
         seed::load(s.as_ref(), &seed)?;
-        Ok::<_, StartError>(Service::new(config, s, Arc::new(SystemClock), os_rng()?)?)
+        Service::new(config, s, Arc::new(SystemClock), os_rng()?)
     })
     .await
     .map_err(|e| StartError::Listen(e.to_string()))??;

@@ -175,18 +175,60 @@ fn withdrawn(tx: &mut dyn Tx, personal_id: &str, record_id: &str) -> Result<bool
         .is_some())
 }
 
-/// Takes the next status bit: (list number from 1, index in the list).
-fn allocate_status(svc: &Inner, tx: &mut dyn Tx) -> Result<(u64, u64), StoreError> {
+/// Status bits taken from the store's counter a block at a time, so that issuing transactions
+/// do not all wait on the counter's row (on PostgreSQL that row lock would be held through the
+/// signatures and the commit of every issuance). A bit taken but never used stays 0 for good.
+#[derive(Debug, Default)]
+pub struct StatusBits {
+    free: std::sync::Mutex<Vec<u64>>,
+}
+
+/// Bits taken from the counter at once.
+const STATUS_BLOCK: u64 = 256;
+/// Bits an issuance reserves before its transaction (more are taken inside it if needed).
+const RESERVE: usize = 6;
+
+impl StatusBits {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u64>> {
+        self.free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Up to `n` free bits, taking a new block from the store (its own transaction) when short.
+    fn reserve(&self, store: &dyn store::Store, n: usize) -> Result<Vec<u64>, StoreError> {
+        if self.lock().len() < n {
+            let end = store::transact(store, |tx| take_block(tx, STATUS_BLOCK))?;
+            let mut free = self.lock();
+            free.extend((end - STATUS_BLOCK..end).rev());
+        }
+        let mut free = self.lock();
+        let keep = free.len().saturating_sub(n);
+        Ok(free.split_off(keep))
+    }
+
+    /// Gives back bits a request did not use.
+    fn give_back(&self, bits: Vec<u64>) {
+        self.lock().extend(bits);
+    }
+}
+
+/// Advances the store's counter by `n`; returns its new value (the block is `value - n .. value`).
+fn take_block(tx: &mut dyn Tx, n: u64) -> Result<u64, StoreError> {
     let next = tx
         .query_one(
-            "INSERT INTO counters (name, value) VALUES ('status_next', 1) \
-             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
-            &[],
+            "INSERT INTO counters (name, value) VALUES ('status_next', ?1) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + ?1 RETURNING value",
+            &[Val::from(n)],
         )?
         .int(0)?;
-    let taken = u64::try_from(next - 1).unwrap_or(0);
+    Ok(u64::try_from(next).unwrap_or(0))
+}
+
+/// A global bit number as (list number from 1, index in the list).
+fn list_and_index(svc: &Inner, bit: u64) -> (u64, u64) {
     let size = svc.config.status_list_size.max(8);
-    Ok((taken / size + 1, taken % size))
+    (bit / size + 1, bit % size)
 }
 
 /// Whether the key is a visible-ASCII token of 1–200 characters.
@@ -211,7 +253,9 @@ pub fn integrate(
     }
     let now = svc.now();
     let mut rng = svc.rng();
-    store::transact(svc.store(), |tx| {
+    let mut reserved = svc.status_bits.reserve(svc.store(), RESERVE)?;
+    let reserved_all = reserved.clone();
+    let answer = store::transact(svc.store(), |tx| {
         let session = accounts::authenticate(tx, token)?;
         let pid = session.personal_id.as_str();
         // The request is the kinds asked for by this device: the same key from another device
@@ -302,7 +346,11 @@ pub fn integrate(
                     &[Val::Text(row.text(0)?), Val::Int(now.unix_timestamp())],
                 )?;
             }
-            let (list, index) = allocate_status(svc, tx)?;
+            let bit = match reserved.pop() {
+                Some(b) => b,
+                None => take_block(tx, 1)? - 1,
+            };
+            let (list, index) = list_and_index(svc, bit);
             let validity = CredentialValidity {
                 valid_from: now,
                 valid_until: until,
@@ -366,7 +414,15 @@ pub fn integrate(
             ],
         )?;
         Ok(answer)
-    })
+    });
+    // Bits of a committed request that were used are gone from `reserved`; a refused request
+    // used none (its transaction was rolled back).
+    if answer.is_ok() {
+        svc.status_bits.give_back(reserved);
+    } else {
+        svc.status_bits.give_back(reserved_all);
+    }
+    answer
 }
 
 /// The answer of an officer's revocation.

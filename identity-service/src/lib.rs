@@ -84,6 +84,7 @@ pub struct Inner {
     rng: Mutex<ChaCha20Rng>,
     pub authority: Authority,
     pub lists: lists::Lists,
+    pub status_bits: documents::StatusBits,
 }
 
 impl std::fmt::Debug for Inner {
@@ -139,6 +140,7 @@ impl Service {
                 rng: Mutex::new(rng),
                 authority,
                 lists: lists::Lists::default(),
+                status_bits: documents::StatusBits::default(),
             }),
         })
     }

@@ -14,7 +14,7 @@ use postgres::{Client, NoTls, Statement};
 use super::{Outcome, Row, Store, StoreError, Tx, Val};
 
 /// Connections kept open.
-pub const DEFAULT_POOL: usize = 4;
+pub const DEFAULT_POOL: usize = 8;
 
 struct Conn {
     client: Client,

@@ -330,7 +330,7 @@ fn check_proof(r: &SessionRequest, now: OffsetDateTime) -> Result<Vec<u8>, Accou
         .map_err(|_| AccountError::BadProof("device_key is not a P-256 point"))?;
     // The canonical (uncompressed) form is what is bound and compared.
     let key_bytes = key.sec1();
-    if (now.unix_timestamp() - r.signed_at).abs() > PROOF_WINDOW.whole_seconds() {
+    if now.unix_timestamp().abs_diff(r.signed_at) > PROOF_WINDOW.whole_seconds().unsigned_abs() {
         return Err(AccountError::BadProof(
             "signed_at is more than 5 minutes off",
         ));

@@ -1,7 +1,7 @@
 //! The service's signing keys, created on first start and kept in the store: the IACA (root),
-//! the Document Signer every document and list is signed by (a new one is made when the current
-//! one has less than 30 days left; the old certificate stays in the trust list while it is
-//! valid), and the secret the device-change codes are derived from. Keys are PKCS#8 PEM in the
+//! the Document Signer every document and list is signed by (457 days; a new one is made at
+//! start when the current one has less than 90 days left; the old certificate stays in the
+//! trust list while it is valid), and the secret the device-change codes are derived from. Keys are PKCS#8 PEM in the
 //! `authority` table; they are read into `PrivateKey`s (zeroized on drop) once at start.
 
 use cancuoc_core::fixtures::{ds_params, iaca_params};
@@ -15,7 +15,9 @@ use zeroize::Zeroizing;
 use crate::store::{self, Store, StoreError, Tx, Val};
 
 /// A Document Signer with less than this left is replaced at start.
-const DS_RENEW_BEFORE: Duration = Duration::days(30);
+const DS_RENEW_BEFORE: Duration = Duration::days(90);
+/// A Document Signer's certificate validity (ISO 18013-5 Annex B: at most 457 days).
+const DS_LIFETIME: Duration = Duration::days(457);
 
 /// Why the keys could not be loaded or made.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,8 @@ impl Authority {
                     }
                     let mut params = ds_params(start);
                     params.common_name = "cancuoc identity service Document Signer".into();
+                    // The longest Annex B allows, so a year's credential fits for months.
+                    params.not_after = start + DS_LIFETIME;
                     let ds = iaca.document_signer(&params, rng)?;
                     write_pair(tx, "ds", ds.key(), ds.certificate(), now)?;
                     ds

@@ -316,8 +316,11 @@ pub fn integrate(
         }
         let mut out = Vec::new();
         for (record_id, doc) in wanted {
-            let until =
-                record_end(&doc).map_or(now + MAX_VALIDITY, |end| end.min(now + MAX_VALIDITY));
+            // No later than the record, a year, or the Document Signer's certificate (verifiers
+            // check it is valid when they verify).
+            let until = record_end(&doc)
+                .map_or(now + MAX_VALIDITY, |end| end.min(now + MAX_VALIDITY))
+                .min(svc.authority.issuer.certificate().not_after());
             let current = tx.query_opt(
                 &format!(
                     "SELECT {DOC_COLUMNS} FROM documents WHERE personal_id = ?1 AND record_id = ?2 \

@@ -182,6 +182,15 @@ async fn sessions_and_throttling(env: &Env) {
     )
     .await
     .refused(400, "bad_proof");
+    for extreme in [i64::MIN, i64::MAX] {
+        env.post(
+            "/v1/sessions",
+            None,
+            &session_body(c.personal_id(), PASSWORD, &device, extreme),
+        )
+        .await
+        .refused(400, "bad_proof");
+    }
     // Unknown account and wrong password: the same answer.
     env.post(
         "/v1/sessions",

@@ -26,6 +26,8 @@ pub struct PostgresStore {
     pool: Mutex<Vec<Conn>>,
     available: Condvar,
     schema: Option<String>,
+    /// To re-open a connection the server closed (it may hold a password).
+    url: zeroize::Zeroizing<String>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -66,19 +68,7 @@ impl PostgresStore {
         }
         let mut conns = Vec::with_capacity(pool.max(1));
         for _ in 0..pool.max(1) {
-            let mut client = Client::connect(url, NoTls)
-                .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
-            if let Some(s) = schema {
-                client
-                    .batch_execute(&format!(
-                        "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
-                    ))
-                    .map_err(err)?;
-            }
-            conns.push(Conn {
-                client,
-                statements: HashMap::new(),
-            });
+            conns.push(open_conn(url, schema)?);
         }
         if let Some(c) = conns.first_mut() {
             // Two services starting at once must not both create the tables.
@@ -92,6 +82,7 @@ impl PostgresStore {
             pool: Mutex::new(conns),
             available: Condvar::new(),
             schema: schema.map(str::to_owned),
+            url: zeroize::Zeroizing::new(url.to_owned()),
         };
         super::transact(&store, super::check_version)?;
         Ok(store)
@@ -128,6 +119,23 @@ impl PostgresStore {
             .push(conn);
         self.available.notify_one();
     }
+}
+
+/// One connection, inside `schema` when given.
+fn open_conn(url: &str, schema: Option<&str>) -> Result<Conn, StoreError> {
+    let mut client = Client::connect(url, NoTls)
+        .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
+    if let Some(s) = schema {
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+            ))
+            .map_err(err)?;
+    }
+    Ok(Conn {
+        client,
+        statements: HashMap::new(),
+    })
 }
 
 impl Drop for PostgresStore {
@@ -260,11 +268,23 @@ impl Store for PostgresStore {
         body: &mut dyn FnMut(&mut dyn Tx) -> Result<Outcome, StoreError>,
     ) -> Result<(), StoreError> {
         let mut conn = self.take();
+        if conn.client.is_closed() {
+            // The server closed it (a restart, an idle timeout): open a new one in its place.
+            match open_conn(&self.url, self.schema.as_deref()) {
+                Ok(fresh) => {
+                    let old = std::mem::replace(&mut conn, fresh);
+                    let _ = std::thread::Builder::new()
+                        .name("postgres-close".into())
+                        .spawn(move || drop(old));
+                }
+                Err(e) => {
+                    self.give_back(conn);
+                    return Err(e);
+                }
+            }
+        }
         let result = (|| {
             let Conn { client, statements } = &mut conn;
-            if client.is_closed() {
-                return Err(StoreError::Postgres("the connection is closed".into()));
-            }
             let mut t = client.transaction().map_err(err)?;
             let outcome = body(&mut PgTx {
                 t: &mut t,

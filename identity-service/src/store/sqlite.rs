@@ -35,16 +35,27 @@ fn err(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating) `DIR/identity.sqlite`; the directory is created owner-only.
+    /// Opens (creating) `DIR/identity.sqlite`. A directory it creates is owner-only, and so is
+    /// the database file (it holds the signing keys).
     pub fn open_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open(format!("{dir:?}: {e}")))?;
+        let open_err = |e: std::io::Error| StoreError::Open(format!("{}: {e}", dir.display()));
+        if !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(open_err)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .map_err(open_err)?;
+            }
+        }
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open(&path).map_err(err)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .map_err(|e| StoreError::Open(format!("{dir:?}: {e}")))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(open_err)?;
         }
-        let conn = Connection::open(dir.join(FILE_NAME)).map_err(err)?;
         Self::setup(conn)
     }
 

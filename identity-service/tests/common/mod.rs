@@ -83,7 +83,10 @@ fn postgres_url() -> Option<String> {
                 "CI is set but CANCUOC_TEST_POSTGRES is not: the PostgreSQL half of the identity \
                  service tests must run in CI (.ci/run starts PostgreSQL and exports it)"
             );
-            eprintln!(
+            // Past the test harness's capture (which takes eprintln!), so it shows in the run.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "NOTICE: CANCUOC_TEST_POSTGRES is not set; the PostgreSQL half of this test is skipped"
             );
             None

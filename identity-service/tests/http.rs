@@ -38,6 +38,7 @@ both_stores!(
     lock_and_unlock,
     shares_under_grants,
     hostile_requests,
+    concurrent_requests,
 );
 
 async fn registration(env: &Env) {
@@ -1085,4 +1086,116 @@ async fn hostile_requests(env: &Env) {
         "the refused requests did not spend the key: {}",
         r.text()
     );
+}
+
+/// Requests racing each other: the unique constraints hold the rules, nothing answers 5xx.
+async fn concurrent_requests(env: &Env) {
+    // Eight citizens register with one phone at once: exactly one gets it.
+    let shared_phone = "0987654321";
+    let mut tasks = Vec::new();
+    for i in 1..=8 {
+        let body = common::registration(&env.citizen(i), shared_phone);
+        let addr = env.addr;
+        tasks.push(tokio::spawn(async move {
+            send(
+                addr,
+                "POST",
+                "/v1/accounts",
+                &[("content-type", "application/json")],
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status != 201 {
+            assert!(
+                ["phone_in_use", "conflict"].contains(&r.code().as_str()),
+                "{}",
+                r.text()
+            );
+        }
+        statuses.push(r.status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+
+    // Eight phones sign in at once to an account with none bound: one is bound, the others
+    // wait for its code or lost the race; the account has exactly that one device.
+    let c = env.citizen(0);
+    assert_eq!(env.register(&c).await.status, 201);
+    let now = env.now().unix_timestamp();
+    let mut tasks = Vec::new();
+    for k in 0..8u64 {
+        let device = new_device(1000 + k);
+        let body = session_body(c.personal_id(), PASSWORD, &device, now);
+        let addr = env.addr;
+        tasks.push(tokio::spawn(async move {
+            let r = send(
+                addr,
+                "POST",
+                "/v1/sessions",
+                &[("content-type", "application/json")],
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await;
+            (b64(&device.public_key().sec1()), r)
+        }));
+    }
+    let mut bound = Vec::new();
+    let mut session = String::new();
+    for t in tasks {
+        let (key, r) = t.await.unwrap();
+        match r.status {
+            201 => {
+                bound.push(key);
+                session = r.json()["session"].as_str().unwrap().to_owned();
+            }
+            202 => {}
+            _ => assert_eq!(r.code(), "conflict", "{}", r.text()),
+        }
+    }
+    assert_eq!(bound.len(), 1, "one device bound");
+    let account = env.get("/v1/account", Some(&session)).await.json();
+    assert_eq!(account["device_key"], bound[0]);
+
+    // The same Idempotency-Key eight times at once: one issuance, the same answer.
+    assert_eq!(env.upgrade(&c).await.status, 200);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (addr, auth) = (env.addr, format!("Bearer {session}"));
+        tasks.push(tokio::spawn(async move {
+            send(
+                addr,
+                "POST",
+                "/v1/documents",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &auth),
+                    ("idempotency-key", "same"),
+                ],
+                br#"{"kinds":["citizen_identity","health_insurance"]}"#.to_vec(),
+            )
+            .await
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            200 => answers.push(r.body),
+            _ => assert_eq!(r.code(), "conflict", "{}", r.text()),
+        }
+    }
+    assert!(!answers.is_empty());
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "the same answer");
+    let again = env
+        .documents(&session, "same", &["citizen_identity", "health_insurance"])
+        .await;
+    assert_eq!(again.body, answers[0]);
 }

@@ -538,6 +538,10 @@ pub struct VerifyArgs {
     /// With --grant: revocations known to the checker (CV1:… text or files), repeatable.
     #[arg(long, requires = "grant")]
     revocation: Vec<String>,
+    /// Fetch the identity service's signed trust list and status list (checked against the
+    /// roots in --trust) and check revocation with them.
+    #[arg(long)]
+    service: Option<String>,
     /// How old a QR presentation may be, in seconds.
     #[arg(long, default_value_t = 60)]
     max_age: i64,
@@ -671,8 +675,13 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
     if let Some(grant) = &a.grant {
         return verify_grant_cmd(&a, grant, lang);
     }
-    let verifier = Verifier::new(files::trust_list(&a.trust)?);
     let now = files::now(a.now.as_deref())?;
+    let anchors = files::trust_list(&a.trust)?;
+    let (verifier, status_lists) = match &a.service {
+        Some(url) => online_lists(url, anchors, now, lang)?,
+        None => (Verifier::new(anchors), Vec::new()),
+    };
+    let status_lists = status_lists.as_slice();
     if let (Some(response), Some(st)) = (&a.response, &a.session_transcript) {
         let response = files::read(response)?;
         let transcript =
@@ -689,7 +698,7 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
             response: &response,
             transcript: &transcript,
             now,
-            status_lists: &[],
+            status_lists,
             reader_key: reader_key.as_ref(),
         };
         return Ok(report(verifier.verify_response(&req), a.json, lang));
@@ -731,8 +740,59 @@ pub fn verify(a: VerifyArgs, lang: Lang) -> Result<ExitCode, CliError> {
     req.max_age = Duration::seconds(a.max_age);
     req.challenge = challenge;
     req.decryption_key = decrypt_key.as_ref();
+    req.status_lists = status_lists;
     let result = verifier.verify_qr_text(&text, &req).map(|d| vec![d]);
     Ok(report(result, a.json, lang))
+}
+
+/// The identity service's trust list and its first status list (the one QR credentials index
+/// into), each verified against `anchors`; their age printed to standard error.
+fn online_lists(
+    url: &str,
+    anchors: cancuoc_core::trust::TrustList,
+    now: time::OffsetDateTime,
+    lang: Lang,
+) -> Result<(Verifier, Vec<cancuoc_core::trust::StatusList>), CliError> {
+    use cancuoc_core::lists;
+    use cancuoc_core::service::{ServiceClient, ServiceConfig};
+    let client = ServiceClient::new(ServiceConfig::new(url), &mut files::rng(None)?)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let fetch = |r: Result<Vec<u8>, cancuoc_core::service::ServiceError>| {
+        r.map_err(|e| CliError::Usage(format!("{} [{}]", e.message(lang), e.code())))
+    };
+    let refused =
+        |what: &str, e: lists::ListError| CliError::Usage(format!("{what}: {e} [{}]", e.code()));
+    let trust = lists::verify_trust_list(&fetch(client.trust_list())?, &anchors, now)
+        .map_err(|e| refused("trust list", e))?;
+    let trusted = trust.trust_list(&anchors);
+    let status_uri = format!("{}/v1/status-lists/1", client.base_url());
+    let status = lists::verify_status_list(&fetch(client.status_list(&status_uri))?, &trusted, now)
+        .map_err(|e| refused("status list", e))?;
+    for (name, issued, fresh_until) in [
+        (
+            lang.pick("Danh sách tin cậy", "Trust list"),
+            trust.issued_at,
+            trust.next_update,
+        ),
+        (
+            lang.pick("Danh sách thu hồi", "Status list"),
+            status.issued_at,
+            status.expires,
+        ),
+    ] {
+        let age = lists::ListAge::of(issued, fresh_until, now);
+        eprintln!(
+            "{name}: {} {}{}",
+            lang.pick("cập nhật", "issued"),
+            cancuoc_core::time_fmt::tdate(issued),
+            if age.stale {
+                lang.pick(" (đã cũ)", " (stale)")
+            } else {
+                ""
+            }
+        );
+    }
+    Ok((Verifier::new(trusted), vec![status.list]))
 }
 
 /// A `--request` argument: the verifier's own request QR text (CR1, or CR2 signed by it), or a

@@ -32,22 +32,30 @@ struct Args {
     /// A PostgreSQL URL instead of SQLite (postgres://user:password@host/db).
     #[arg(long)]
     database: Option<String>,
+    /// With --database: work inside this schema (created if missing) instead of the
+    /// connection's default (lower-case letters, digits, `_`).
+    #[arg(long, requires = "database")]
+    schema: Option<String>,
     /// The URL clients reach this service at (status list URIs); default http://LISTEN.
     #[arg(long)]
     public_url: Option<String>,
     /// PBKDF2 iterations for new password hashes.
     #[arg(long, default_value_t = cancuoc_core::account::PBKDF2_ITERATIONS)]
     pbkdf2_iterations: u32,
+    /// Write the IACA certificate (PEM) here at start: the root wallets and counters are
+    /// provisioned with, against which they check the signed trust and status lists.
+    #[arg(long)]
+    iaca_out: Option<PathBuf>,
 }
 
 async fn run(args: Args) -> Result<(), StartError> {
     let seed = Seed::read(&args.seed)?;
     let store: Arc<dyn Store> = match &args.database {
         Some(url) => {
-            let url = url.clone();
+            let (url, schema) = (url.clone(), args.schema.clone());
             Arc::new(
                 tokio::task::spawn_blocking(move || {
-                    PostgresStore::connect(&url, None, DEFAULT_POOL)
+                    PostgresStore::connect(&url, schema.as_deref(), DEFAULT_POOL)
                 })
                 .await
                 .map_err(|e| StartError::Listen(e.to_string()))??,
@@ -70,6 +78,19 @@ async fn run(args: Args) -> Result<(), StartError> {
     })
     .await
     .map_err(|e| StartError::Listen(e.to_string()))??;
+    if let Some(path) = &args.iaca_out {
+        let pem = service
+            .inner()
+            .authority
+            .trust_certificates()
+            .into_iter()
+            .filter(|c| c.check_iaca_profile().is_ok())
+            .map(|c| c.to_pem())
+            .collect::<Result<String, _>>()
+            .map_err(|e| StartError::Listen(format!("IACA certificate: {e}")))?;
+        std::fs::write(path, pem)
+            .map_err(|e| StartError::Listen(format!("{}: {e}", path.display())))?;
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| StartError::Listen(format!("{}: {e}", args.listen)))?;

@@ -157,6 +157,16 @@ pub async fn start(backend: Backend) -> Option<Env> {
     })
 }
 
+impl Drop for Env {
+    // A test that panicked never reached `stop`: its PostgreSQL schema is dropped here, on a
+    // plain thread (the synchronous client must not run on the runtime's thread).
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.postgres.take() {
+            let _ = std::thread::spawn(move || PostgresStore::drop_schema(&url, &schema)).join();
+        }
+    }
+}
+
 impl Env {
     pub fn service(&self) -> &Service {
         self.service.as_ref().unwrap()

@@ -36,6 +36,10 @@ pub struct StationArgs {
     /// encrypted to it (CE1:). Without it challenge mode is off; scanning works.
     #[arg(long)]
     party: Option<PathBuf>,
+    /// The identity service (http://…): its signed trust list and status list are fetched at
+    /// start and every 5 minutes, checked against --trust, and cached for offline use.
+    #[arg(long)]
+    service: Option<String>,
     /// The station's identity: the audience of its requests, "who asked" in the log. Default:
     /// the party id of --party, else cancuoc-station.local.
     #[arg(long)]
@@ -139,6 +143,7 @@ pub fn run(a: StationArgs, lang: Lang) -> Result<ExitCode, CliError> {
     }
     config.max_qr_age = time::Duration::seconds(a.max_age);
     config.seed = a.seed;
+    config.service = a.service;
     if a.now.is_some() {
         config.clock = Arc::new(cancuoc_core::time_fmt::FixedClock(files::now(
             a.now.as_deref(),

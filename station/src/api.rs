@@ -57,6 +57,12 @@ pub(crate) struct Station {
     pub loopback: bool,
     pub port: u16,
     pub verifier: RwLock<Arc<Verifier>>,
+    /// The status lists revocation is checked against (from the identity service).
+    pub status_lists: RwLock<Arc<Vec<cancuoc_core::trust::StatusList>>>,
+    /// The identity service's lists as held, with their dates and the last fetch's problem.
+    pub online: Mutex<crate::service_lists::OnlineLists>,
+    pub service: Option<Arc<cancuoc_core::service::ServiceClient>>,
+    pub data_dir: std::path::PathBuf,
     pub trust: Mutex<TrustState>,
     pub pending: Mutex<PendingRequests>,
     pub log: Log,
@@ -499,9 +505,15 @@ async fn check(s: &Station, text: &str, scan: Scan) -> Result<Value, ApiError> {
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    let status_lists = s
+        .status_lists
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
     let run = |sc: &Scanned| {
         let mut req = QrVerifyRequest::new(now);
         req.max_age = s.max_qr_age;
+        req.status_lists = status_lists.as_slice();
         req.challenge = pending.as_ref().map(Pending::challenge);
         // Answers to the station's requests come encrypted to its party key (`CE1:`).
         req.decryption_key = s.party.as_ref().map(Party::key);
@@ -838,11 +850,44 @@ async fn health(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
     if let Some((vi, en)) = challenge_off {
         warnings.push(json!({ "code": "challenge_unavailable", "vi": vi, "en": en }));
     }
-    warnings.push(json!({
-        "code": "revocation_not_checked",
-        "vi": "Chưa có danh sách thu hồi: không kiểm tra được giấy tờ bị thu hồi",
-        "en": "No status list yet: revocation is not checked",
-    }));
+    let online = lock(&s.online).clone();
+    let age_json = |a: Option<cancuoc_core::lists::ListAge>| match a {
+        Some(a) => json!({
+            "present": true,
+            "issued": cancuoc_core::time_fmt::tdate(a.issued_at),
+            "age_seconds": a.age.whole_seconds(),
+            "stale": a.stale,
+        }),
+        None => json!({ "present": false }),
+    };
+    let status_age = online.status_age(now);
+    match status_age {
+        None => warnings.push(json!({
+            "code": "revocation_not_checked",
+            "vi": "Chưa có danh sách thu hồi: không kiểm tra được giấy tờ bị thu hồi",
+            "en": "No status list yet: revocation is not checked",
+        })),
+        Some(a) if a.stale => warnings.push(json!({
+            "code": "status_list_stale",
+            "vi": "Danh sách thu hồi đã cũ — kết nối hệ thống định danh để cập nhật",
+            "en": "The status list is old — connect to the identity service to refresh it",
+        })),
+        Some(_) => {}
+    }
+    if online.problem.is_some() {
+        warnings.push(json!({
+            "code": "service_unreachable",
+            "vi": "Không cập nhật được từ hệ thống định danh — đang dùng danh sách đã lưu",
+            "en": "Could not refresh from the identity service — using the saved lists",
+        }));
+    }
+    let service = json!({
+        "configured": s.service.is_some(),
+        "url": s.service.as_ref().map(|c| c.base_url().to_owned()),
+        "last_fetch": online.fetched.map(cancuoc_core::time_fmt::tdate),
+        "problem": online.problem,
+        "trust_list": age_json(online.trust_age(now)),
+    });
     Ok(Json(json!({
         "status": if stale || log.problem.is_some() { "warning" } else { "ok" },
         "time": cancuoc_core::time_fmt::tdate(now),
@@ -854,7 +899,8 @@ async fn health(State(s): State<Shared>) -> Result<Json<Value>, ApiError> {
             "max_qr_age_seconds": s.max_qr_age.whole_seconds(),
         },
         "trust_list": trust,
-        "status_list": { "present": false },
+        "status_list": age_json(status_age),
+        "service": service,
         "challenge": challenge,
         "log": log,
         "pending_requests": lock(&s.pending).len(),

@@ -28,6 +28,7 @@ pub mod challenge;
 pub mod chip_card;
 pub mod log;
 pub mod scan;
+pub mod service_lists;
 pub mod trust_dir;
 pub mod verdict;
 
@@ -35,6 +36,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use cancuoc_core::service::{ServiceClient, ServiceConfig};
 use cancuoc_core::time_fmt::Clock;
 use cancuoc_core::verifier::Verifier;
 use rand_chacha::ChaCha20Rng;
@@ -83,6 +85,10 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Seed for request nonces and ids (tests); `None` draws from the OS.
     pub seed: Option<u64>,
+    /// The identity service to refresh the trust and status lists from (`--service URL`).
+    pub service: Option<String>,
+    /// How often the lists are fetched from the service.
+    pub service_refresh: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -118,6 +124,8 @@ impl Config {
             max_qr_age: Duration::seconds(60),
             clock: Arc::new(cancuoc_core::time_fmt::SystemClock),
             seed: None,
+            service: None,
+            service_refresh: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -258,6 +266,27 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
 
     let cache_dir = data.join("trust-cache");
     let (loaded, fallback) = trust_dir::read_or_cached(&config.trust_dir, &cache_dir)?;
+    let service = match &config.service {
+        Some(url) => Some(Arc::new(
+            ServiceClient::new(ServiceConfig::new(url), &mut rng)
+                .map_err(|e| StationError::Config(format!("--service: {e}")))?,
+        )),
+        None => None,
+    };
+    let mut online = service_lists::load_cached(data, &loaded.list, config.clock.now());
+    if let Some(client) = &service {
+        let (c, d, roots, held, now) = (
+            client.clone(),
+            data.clone(),
+            loaded.list.clone(),
+            online.clone(),
+            config.clock.now(),
+        );
+        online =
+            tokio::task::spawn_blocking(move || service_lists::refresh(&c, &d, &roots, &held, now))
+                .await
+                .unwrap_or(online);
+    }
     let log = log::Log::start(&data.join("log.db"))?;
     let now = config.clock.now();
     log.purge(now - Duration::days(i64::from(config.retention_days)), now)
@@ -284,7 +313,11 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
         token: token.clone(),
         loopback,
         port: addr.port(),
-        verifier: RwLock::new(Arc::new(Verifier::new(loaded.list.clone()))),
+        verifier: RwLock::new(Arc::new(Verifier::new(online.trust_list(&loaded.list)))),
+        status_lists: RwLock::new(Arc::new(online.status_lists())),
+        online: Mutex::new(online),
+        service: service.clone(),
+        data_dir: data.clone(),
         trust: Mutex::new(api::TrustState {
             loaded,
             problem: fallback.map(|e| e.to_string()),
@@ -309,6 +342,7 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
         config.trust_dir,
         cache_dir,
         config.retention_days,
+        config.service_refresh,
     ));
     Ok(Running {
         addr,
@@ -320,20 +354,83 @@ pub async fn start(config: Config) -> Result<Running, StationError> {
     })
 }
 
-/// Re-reads the trust list when its directory changes; purges the log past its retention.
+/// Installs the verifier and status lists for the current roots and service lists.
+fn install(station: &api::Station) {
+    let roots = station
+        .trust
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .loaded
+        .list
+        .clone();
+    let online = station
+        .online
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    *station
+        .verifier
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) =
+        Arc::new(Verifier::new(online.trust_list(&roots)));
+    *station
+        .status_lists
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = Arc::new(online.status_lists());
+}
+
+/// Fetches the service's lists once (on the blocking pool) and installs what is new.
+async fn refresh_lists(station: &Arc<api::Station>) {
+    let Some(client) = station.service.clone() else {
+        return;
+    };
+    let roots = station
+        .trust
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .loaded
+        .list
+        .clone();
+    let held = station
+        .online
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let (data, now) = (station.data_dir.clone(), station.clock.now());
+    let Ok(next) = tokio::task::spawn_blocking(move || {
+        service_lists::refresh(&client, &data, &roots, &held, now)
+    })
+    .await
+    else {
+        return;
+    };
+    *station
+        .online
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = next;
+    install(station);
+}
+
+/// Re-reads the trust list when its directory changes; refreshes the identity service's lists;
+/// purges the log past its retention.
 async fn housekeeping(
     station: Arc<api::Station>,
     source: PathBuf,
     cache_dir: PathBuf,
     retention_days: u32,
+    service_refresh: std::time::Duration,
 ) {
     let mut seen = trust_dir::newest(&source);
     let mut trust_tick = tokio::time::interval(TRUST_RECHECK);
     let mut purge_tick = tokio::time::interval(PURGE_EVERY);
+    let mut service_tick =
+        tokio::time::interval(service_refresh.max(std::time::Duration::from_millis(100)));
     trust_tick.tick().await;
     purge_tick.tick().await;
+    service_tick.tick().await;
     loop {
         tokio::select! {
+            _ = service_tick.tick() => refresh_lists(&station).await,
             _ = trust_tick.tick() => {
                 let now_seen = trust_dir::newest(&source);
                 if now_seen == seen {
@@ -341,16 +438,17 @@ async fn housekeeping(
                 }
                 seen = now_seen;
                 let result = trust_dir::read_or_cached(&source, &cache_dir);
-                let mut state = station.trust.lock().unwrap_or_else(PoisonError::into_inner);
-                match result {
-                    Ok((loaded, fallback)) => {
-                        *station.verifier.write().unwrap_or_else(PoisonError::into_inner) =
-                            Arc::new(Verifier::new(loaded.list.clone()));
-                        state.loaded = loaded;
-                        state.problem = fallback.map(|e| e.to_string());
+                {
+                    let mut state = station.trust.lock().unwrap_or_else(PoisonError::into_inner);
+                    match result {
+                        Ok((loaded, fallback)) => {
+                            state.loaded = loaded;
+                            state.problem = fallback.map(|e| e.to_string());
+                        }
+                        Err(e) => state.problem = Some(e.to_string()),
                     }
-                    Err(e) => state.problem = Some(e.to_string()),
                 }
+                install(&station);
             }
             _ = purge_tick.tick() => {
                 let now = station.clock.now();

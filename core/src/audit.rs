@@ -165,17 +165,32 @@ mod tests {
     use rand_core::SeedableRng;
     use time::macros::datetime;
 
-    fn open(name: &str) -> Store {
-        let d = std::env::temp_dir().join(format!("cancuoc-audit-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
+    /// A store in a temporary directory, removed after the store closes.
+    struct Opened {
+        store: Store,
+        _dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for Opened {
+        type Target = Store;
+        fn deref(&self) -> &Store {
+            &self.store
+        }
+    }
+
+    fn open(name: &str) -> Opened {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("cancuoc-audit-{name}-"))
+            .tempdir()
+            .unwrap();
         let key = DataKey::generate(&mut ChaCha20Rng::seed_from_u64(1));
-        Store::open(
-            &d.join("w.db"),
+        let store = Store::open(
+            &dir.path().join("w.db"),
             &key,
             Box::new(ChaCha20Rng::seed_from_u64(2)),
         )
-        .unwrap()
+        .unwrap();
+        Opened { store, _dir: dir }
     }
 
     fn entry(i: i64, requester: &str) -> AuditEntry {
@@ -193,7 +208,7 @@ mod tests {
         }
     }
 
-    fn filled(name: &str) -> Store {
+    fn filled(name: &str) -> Opened {
         let s = open(name);
         assert_eq!(verify_log(&s), Ok(0));
         for i in 1..=5 {

@@ -431,16 +431,19 @@ mod tests {
         Box::new(ChaCha20Rng::seed_from_u64(77))
     }
 
-    fn tmp(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("cancuoc-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d.join("wallet.db")
+    /// A wallet path in a directory removed when the returned guard drops.
+    fn tmp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let d = tempfile::Builder::new()
+            .prefix(&format!("cancuoc-store-{name}-"))
+            .tempdir()
+            .unwrap();
+        let path = d.path().join("wallet.db");
+        (d, path)
     }
 
     #[test]
     fn records_are_sealed_and_survive_reopening() {
-        let path = tmp("reopen");
+        let (_dir, path) = tmp("reopen");
         {
             let s = Store::open(&path, &key(1), rng()).unwrap();
             s.put("document", "bhyt", b"the card").unwrap();
@@ -467,7 +470,7 @@ mod tests {
 
     #[test]
     fn wrong_key_newer_schema_and_garbage_change_nothing() {
-        let path = tmp("refuse");
+        let (_dir, path) = tmp("refuse");
         Store::open(&path, &key(1), rng())
             .unwrap()
             .put("document", "x", b"secret")
@@ -491,7 +494,7 @@ mod tests {
             }
         );
         assert_eq!(std::fs::read(&path).unwrap(), before);
-        let junk = tmp("junk");
+        let (_dir, junk) = tmp("junk");
         std::fs::write(&junk, vec![0x42u8; 4096]).unwrap();
         assert!(matches!(
             Store::open(&junk, &key(1), rng()),
@@ -502,7 +505,7 @@ mod tests {
 
     #[test]
     fn a_swapped_or_edited_record_is_detected() {
-        let path = tmp("tamper");
+        let (_dir, path) = tmp("tamper");
         let s = Store::open(&path, &key(1), rng()).unwrap();
         s.put("document", "a", b"alpha").unwrap();
         s.put("document", "b", b"beta").unwrap();

@@ -277,16 +277,19 @@ fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-fn counter(c: Option<String>) -> Option<String> {
-    c.map(|c| {
-        c.chars()
-            .filter(|ch| !ch.is_control())
-            .take(MAX_COUNTER)
-            .collect::<String>()
-            .trim()
-            .to_owned()
-    })
-    .filter(|c| !c.is_empty())
+/// The counter name as the log keeps it: control characters dropped, trimmed, `None` when
+/// nothing is left. Longer than [`MAX_COUNTER`] characters is refused, as the API documents.
+fn counter(c: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(c) = c else { return Ok(None) };
+    if c.chars().count() > MAX_COUNTER {
+        return Err(ApiError::bad(
+            "bad_counter",
+            format!("counter: at most {MAX_COUNTER} characters"),
+        ));
+    }
+    let kept: String = c.chars().filter(|ch| !ch.is_control()).collect();
+    let kept = kept.trim();
+    Ok((!kept.is_empty()).then(|| kept.to_owned()))
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -316,6 +319,9 @@ async fn verify(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body.map_err(|e| body_error(&e))?;
+    // The query is for image bodies, but what it holds is checked whatever the body.
+    let Query(q) = query.map_err(|e| query_error(&e))?;
+    let query_counter = counter(q.counter)?;
     let ct = content_type(&headers);
     let (text, scan) = match ct.as_str() {
         "application/json" => {
@@ -323,7 +329,7 @@ async fn verify(
             let channel = b.channel.unwrap_or(Channel::Api);
             let scan = Scan {
                 channel,
-                counter: counter(b.counter),
+                counter: counter(b.counter)?,
                 request_id: b.request_id,
                 request_text: b.request,
                 normalize: b.normalize.unwrap_or(channel == Channel::Scanner),
@@ -331,7 +337,6 @@ async fn verify(
             (b.text, scan)
         }
         "image/png" | "image/jpeg" => {
-            let Query(q) = query.map_err(|e| query_error(&e))?;
             if body.is_empty() {
                 return Err(ApiError::bad("empty_body", "the image is empty"));
             }
@@ -353,7 +358,7 @@ async fn verify(
             };
             let scan = Scan {
                 channel: q.channel.unwrap_or(Channel::Api),
-                counter: counter(q.counter),
+                counter: query_counter,
                 request_id: q.request_id,
                 request_text: None,
                 normalize: false,
@@ -745,6 +750,18 @@ fn time_param(name: &str, v: Option<&str>) -> Result<Option<OffsetDateTime>, Api
     .transpose()
 }
 
+/// The page size of `GET /api/log`: 100 unless asked, 1 to 1,000 as the API documents.
+fn log_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(100),
+        Some(n @ 1..=1000) => Ok(n),
+        Some(n) => Err(ApiError::bad(
+            "bad_query",
+            format!("limit: {n} is not between 1 and 1000"),
+        )),
+    }
+}
+
 fn log_error(e: &log::LogError) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -762,7 +779,7 @@ async fn log_json(
         before: q.before,
         from: time_param("from", q.from.as_deref())?,
         to: time_param("to", q.to.as_deref())?,
-        limit: Some(q.limit.unwrap_or(100).clamp(1, 1000)),
+        limit: Some(log_limit(q.limit)?),
     };
     let rows = s.log.rows(filter).await.map_err(|e| log_error(&e))?;
     let status = s.log.status().await.map_err(|e| log_error(&e))?;
@@ -941,12 +958,28 @@ mod tests {
     }
 
     #[test]
-    fn counter_names_are_cleaned() {
-        assert_eq!(counter(Some(" Quầy 3\n".into())), Some("Quầy 3".into()));
-        assert_eq!(counter(Some("   ".into())), None);
+    fn counter_names_are_cleaned_and_bounded() {
         assert_eq!(
-            counter(Some("x".repeat(200))).map(|c| c.len()),
-            Some(MAX_COUNTER)
+            counter(Some(" Quầy 3\n".into())).unwrap(),
+            Some("Quầy 3".into())
         );
+        assert_eq!(counter(Some("   ".into())).unwrap(), None);
+        assert_eq!(counter(None).unwrap(), None);
+        // 64 characters (not bytes) is the most: "ầ" is three bytes.
+        let longest = "ầ".repeat(MAX_COUNTER);
+        assert_eq!(counter(Some(longest.clone())).unwrap(), Some(longest));
+        let e = counter(Some("x".repeat(MAX_COUNTER + 1))).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.code, "bad_counter");
+    }
+
+    #[test]
+    fn log_pages_are_1_to_1000() {
+        assert_eq!(log_limit(None).unwrap(), 100);
+        assert_eq!(log_limit(Some(1)).unwrap(), 1);
+        assert_eq!(log_limit(Some(1000)).unwrap(), 1000);
+        for n in [0, 1001, usize::MAX] {
+            assert_eq!(log_limit(Some(n)).unwrap_err().code, "bad_query");
+        }
     }
 }

@@ -411,6 +411,34 @@ async fn bad_bodies_get_json_errors_and_the_station_keeps_serving() {
         (r.status, r.json()["result"].as_str()),
         (200, Some("no_code"))
     );
+    // What the OpenAPI document forbids is refused, not quietly fixed: a counter of 65
+    // characters (in the query, whatever the body), a log page of 1,001, a null list.
+    let long = "x".repeat(65);
+    let r = send(
+        addr,
+        "POST",
+        &format!("/api/verify?counter={long}"),
+        &[ct],
+        br#"{"text":"CC1:"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code(&r), (400, "bad_counter".into()));
+    let body = format!(r#"{{"text":"CC1:","counter":"{long}"}}"#);
+    let r = send(addr, "POST", "/api/verify", &[ct], body.into_bytes()).await;
+    assert_eq!(code(&r), (400, "bad_counter".into()));
+    for q in ["limit=1001", "limit=0"] {
+        let r = get(addr, &format!("/api/log?{q}")).await;
+        assert_eq!(code(&r), (400, "bad_query".into()), "{q}");
+    }
+    let r = send(
+        addr,
+        "POST",
+        "/api/requests",
+        &[ct],
+        br#"{"elements":null}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code(&r), (400, "malformed_json".into()));
     // Malformed HTTP is answered by the HTTP layer; the station is still there.
     let reply = raw(
         addr,

@@ -28,6 +28,7 @@ use time::{Duration, OffsetDateTime};
 use crate::body::{BodyError, RequestBody, VerifyBody};
 use crate::challenge::{self, ParseError, Party, Pending, PendingRequests, TakeError};
 use crate::log::{self, Channel, Entry, Log, Mode, Outcome, Verification};
+use cancuoc_core::qr::code::QrReadError;
 use crate::scan::{self, Scanned};
 use crate::{assets, chip_card, trust_dir, verdict};
 
@@ -353,7 +354,20 @@ async fn verify(
                     })?;
             let text = match read {
                 Ok(t) => t,
-                // No code in the frame: nothing was presented, nothing is logged.
+                // Not a picture at all: the client sent the wrong bytes.
+                Err(
+                    e @ (QrReadError::UnknownFormat
+                    | QrReadError::Image(_)
+                    | QrReadError::TooLarge { .. }
+                    | QrReadError::BadDimensions { .. }
+                    | QrReadError::FrameSize { .. }),
+                ) => {
+                    return Err(ApiError::bad("bad_image", e.to_string()).with_reason(
+                        "Dữ liệu gửi lên không phải ảnh PNG hoặc JPEG đọc được",
+                        "The body is not a readable PNG or JPEG image",
+                    ));
+                }
+                // A picture with no code in it: nothing was presented, nothing is logged.
                 Err(e) => return Ok(Json(verdict::no_code(&e.to_string()))),
             };
             let scan = Scan {

@@ -398,19 +398,23 @@ async fn bad_bodies_get_json_errors_and_the_station_keeps_serving() {
     )
     .await;
     assert_eq!(code(&r), (409, "challenge_unavailable".into()));
-    // Not an image at all, but said to be one: no QR code read, nothing logged.
-    let r = send(
-        addr,
-        "POST",
-        "/api/verify",
-        &[("content-type", "image/png")],
-        b"\x89PNG\r\n\x1a\nnonsense".to_vec(),
-    )
-    .await;
-    assert_eq!(
-        (r.status, r.json()["result"].as_str()),
-        (200, Some("no_code"))
-    );
+    // Not an image at all, but said to be one: refused, nothing logged.
+    for bytes in [
+        &b"\x89PNG\r\n\x1a\nnonsense"[..],
+        b"\xff\xd8\xff\xe0 not a JPEG",
+        br#"{"request_id": "d131eb062433667a"}"#,
+    ] {
+        let r = send(
+            addr,
+            "POST",
+            "/api/verify",
+            &[("content-type", "image/png")],
+            bytes.to_vec(),
+        )
+        .await;
+        assert_eq!(code(&r), (400, "bad_image".into()));
+        assert!(r.json()["error"]["reason"]["vi"].as_str().is_some());
+    }
     // What the OpenAPI document forbids is refused, not quietly fixed: a counter of 65
     // characters (in the query, whatever the body), a log page of 1,001, a null list.
     let long = "x".repeat(65);

@@ -36,6 +36,7 @@ pub mod mask;
 pub mod mdoc;
 pub mod presentation;
 pub mod qr;
+pub mod secret;
 pub mod service;
 pub mod store;
 pub mod time_fmt;

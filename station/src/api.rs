@@ -28,9 +28,9 @@ use time::{Duration, OffsetDateTime};
 use crate::body::{BodyError, RequestBody, VerifyBody};
 use crate::challenge::{self, ParseError, Party, Pending, PendingRequests, TakeError};
 use crate::log::{self, Channel, Entry, Log, Mode, Outcome, Verification};
-use cancuoc_core::qr::code::QrReadError;
 use crate::scan::{self, Scanned};
 use crate::{assets, chip_card, trust_dir, verdict};
+use cancuoc_core::qr::code::QrReadError;
 
 /// The largest body accepted (a camera frame or photo).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -189,10 +189,6 @@ fn loopback_host(host: &str, port: u16) -> bool {
     matches!(name.as_str(), "127.0.0.1" | "localhost" | "[::1]")
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn presented_token(headers: &HeaderMap) -> Option<&str> {
     if let Some(a) = headers
         .get(header::AUTHORIZATION)
@@ -235,7 +231,7 @@ async fn guard(State(s): State<Shared>, req: Request, next: Next) -> Response {
         && let Some(token) = &s.token
     {
         match presented_token(headers) {
-            Some(t) if constant_time_eq(t.as_bytes(), token.as_bytes()) => {}
+            Some(t) if cancuoc_core::secret::constant_time_eq(t.as_bytes(), token.as_bytes()) => {}
             Some(_) => {
                 return ApiError::new(
                     StatusCode::UNAUTHORIZED,
@@ -957,9 +953,6 @@ mod tests {
 
     #[test]
     fn tokens_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
         let mut h = HeaderMap::new();
         h.insert(
             header::AUTHORIZATION,

@@ -724,7 +724,7 @@ fn check_digests(
             })?;
         let input = item.digest_input().map_err(VerifyError::Decoding)?;
         let actual = mso.digest_algorithm.digest(&input);
-        if !constant_time_eq(&actual, expected) {
+        if !crate::secret::constant_time_eq(&actual, expected) {
             return Err(VerifyError::DigestMismatch {
                 namespace: ns.to_owned(),
                 identifier: it.element_identifier.clone(),
@@ -737,10 +737,6 @@ fn check_digests(
         });
     }
     Ok(disclosed)
-}
-
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn check_device_auth(

@@ -242,7 +242,7 @@ impl Verifier {
         }
         match (req.challenge, cnonce) {
             (None, None) => {}
-            (Some(c), Some(n)) if crate::verifier::constant_time_eq(c.nonce, &n) => {
+            (Some(c), Some(n)) if crate::secret::constant_time_eq(c.nonce, &n) => {
                 if let Some(k) = c.kind.filter(|k| *k != kind) {
                     return Err(VerifyError::WrongDocument {
                         expected: k.doc_type().to_owned(),
@@ -596,7 +596,7 @@ fn disclosed_elements(
         }
         if !hashes
             .iter()
-            .any(|h| crate::verifier::constant_time_eq(h, &digest))
+            .any(|h| crate::secret::constant_time_eq(h, &digest))
         {
             return Err(VerifyError::DisclosureNotInCredential);
         }

@@ -753,36 +753,29 @@ fn online_lists(
     now: time::OffsetDateTime,
     lang: Lang,
 ) -> Result<(Verifier, Vec<cancuoc_core::trust::StatusList>), CliError> {
-    use cancuoc_core::lists;
-    use cancuoc_core::service::{ServiceClient, ServiceConfig};
+    use cancuoc_core::lists::ListAge;
+    use cancuoc_core::service::{ListFetchError, ListKind, ServiceClient, ServiceConfig};
     let client = ServiceClient::new(ServiceConfig::new(url), &mut files::rng(None)?)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let fetch = |r: Result<Vec<u8>, cancuoc_core::service::ServiceError>| {
-        r.map_err(|e| CliError::Usage(format!("{} [{}]", e.message(lang), e.code())))
-    };
-    let refused =
-        |what: &str, e: lists::ListError| CliError::Usage(format!("{what}: {e} [{}]", e.code()));
-    let trust = lists::verify_trust_list(&fetch(client.trust_list())?, &anchors, now)
-        .map_err(|e| refused("trust list", e))?;
-    let trusted = trust.trust_list(&anchors);
-    let status_uri = format!("{}/v1/status-lists/1", client.base_url());
-    let status = lists::verify_status_list(&fetch(client.status_list(&status_uri))?, &trusted, now)
-        .map_err(|e| refused("status list", e))?;
-    for (name, issued, fresh_until) in [
-        (
-            lang.pick("Danh sách tin cậy", "Trust list"),
-            trust.issued_at,
-            trust.next_update,
-        ),
-        (
-            lang.pick("Danh sách thu hồi", "Status list"),
-            status.issued_at,
-            status.expires,
-        ),
+    let got = client
+        .verified_lists(&anchors, None, now)
+        .map_err(|e| match &e {
+            ListFetchError::Service { list, error } => CliError::Usage(format!(
+                "{}: {} [{}]",
+                list.name(lang),
+                error.message(lang),
+                e.code()
+            )),
+            ListFetchError::Refused { .. } => CliError::Usage(format!("{e} [{}]", e.code())),
+        })?;
+    for (list, issued, fresh_until) in [
+        (ListKind::Trust, got.trust.issued_at, got.trust.next_update),
+        (ListKind::Status, got.status.issued_at, got.status.expires),
     ] {
-        let age = lists::ListAge::of(issued, fresh_until, now);
+        let age = ListAge::of(issued, fresh_until, now);
         eprintln!(
-            "{name}: {} {}{}",
+            "{}: {} {}{}",
+            list.name(lang),
             lang.pick("cập nhật", "issued"),
             cancuoc_core::time_fmt::tdate(issued),
             if age.stale {
@@ -792,7 +785,10 @@ fn online_lists(
             }
         );
     }
-    Ok((Verifier::new(trusted), vec![status.list]))
+    Ok((
+        Verifier::new(got.trust.trust_list(&anchors)),
+        vec![got.status.list],
+    ))
 }
 
 /// A `--request` argument: the verifier's own request QR text (CR1, or CR2 signed by it), or a

@@ -113,25 +113,16 @@ fn fetch(
 ) -> Result<(), String> {
     let d = dir(data);
     std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-    let bytes = client
-        .trust_list()
-        .map_err(|e| format!("trust list: {e} [{}]", e.code()))?;
-    let trust = lists::verify_trust_list(&bytes, roots, now)
-        .map_err(|e| format!("trust list refused: {e} [{}]", e.code()))?;
-    if lists::is_newer_trust_list(&trust, held.trust.as_ref()) {
-        write(&d.join(TRUST_FILE), &bytes)?;
-        next.trust = Some(trust);
+    let got = client
+        .verified_lists(roots, held.trust.as_ref(), now)
+        .map_err(|e| format!("{e} [{}]", e.code()))?;
+    if lists::is_newer_trust_list(&got.trust, held.trust.as_ref()) {
+        write(&d.join(TRUST_FILE), &got.trust_bytes)?;
+        next.trust = Some(got.trust);
     }
-    let anchors = next.trust_list(roots);
-    let uri = format!("{}/v1/status-lists/1", client.base_url());
-    let bytes = client
-        .status_list(&uri)
-        .map_err(|e| format!("status list: {e} [{}]", e.code()))?;
-    let status = lists::verify_status_list(&bytes, &anchors, now)
-        .map_err(|e| format!("status list refused: {e} [{}]", e.code()))?;
-    if lists::is_newer_status_list(&status, held.status.as_ref()) {
-        write(&d.join(STATUS_FILE), &bytes)?;
-        next.status = Some(status);
+    if lists::is_newer_status_list(&got.status, held.status.as_ref()) {
+        write(&d.join(STATUS_FILE), &got.status_bytes)?;
+        next.status = Some(got.status);
     }
     Ok(())
 }

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::{
-    IssuedDocument, Message, Registration, RemoteAccount, ServiceError, SessionOutcome,
-    SessionToken, ShareEntry,
+    IssuedDocument, ListFetchError, ListKind, Message, Registration, RemoteAccount, ServiceError,
+    ServiceLists, SessionOutcome, SessionToken, ShareEntry,
 };
 use crate::document::DocumentKind;
 use crate::keys::PublicKey;
@@ -321,6 +321,54 @@ impl ServiceClient {
     /// The signed trust list's bytes (verify with `lists::verify_trust_list`).
     pub fn trust_list(&self) -> Result<Vec<u8>, ServiceError> {
         self.get_bytes("/v1/trust-list")
+    }
+
+    /// What a reader (the station, `cancuoc verify --service`) takes from the service: the
+    /// signed trust list, checked against the `roots` the reader was provisioned with, and the
+    /// status list, checked against the Document Signers that trust list pins. `held` is the
+    /// trust list the reader already has: when the fetched one is not newer, the status list is
+    /// checked against the held one (a reader never trusts an older list). Whether to keep
+    /// either list is the caller's (`lists::is_newer_*`).
+    pub fn verified_lists(
+        &self,
+        roots: &crate::trust::TrustList,
+        held: Option<&crate::lists::TrustListContent>,
+        now: time::OffsetDateTime,
+    ) -> Result<ServiceLists, ListFetchError> {
+        use crate::lists;
+        let trust_bytes = self.trust_list().map_err(|error| ListFetchError::Service {
+            list: ListKind::Trust,
+            error,
+        })?;
+        let trust = lists::verify_trust_list(&trust_bytes, roots, now).map_err(|error| {
+            ListFetchError::Refused {
+                list: ListKind::Trust,
+                error,
+            }
+        })?;
+        let anchors = match held {
+            Some(h) if !lists::is_newer_trust_list(&trust, Some(h)) => h.trust_list(roots),
+            _ => trust.trust_list(roots),
+        };
+        let uri = format!("{}{}", self.base_url(), super::STATUS_LIST_PATH);
+        let status_bytes = self
+            .status_list(&uri)
+            .map_err(|error| ListFetchError::Service {
+                list: ListKind::Status,
+                error,
+            })?;
+        let status = lists::verify_status_list(&status_bytes, &anchors, now).map_err(|error| {
+            ListFetchError::Refused {
+                list: ListKind::Status,
+                error,
+            }
+        })?;
+        Ok(ServiceLists {
+            trust,
+            trust_bytes,
+            status,
+            status_bytes,
+        })
     }
 
     /// A signed status list's bytes, by the URI an MSO names. Only a URI under this service

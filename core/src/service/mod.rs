@@ -13,6 +13,9 @@ use crate::i18n::Lang;
 
 pub use client::{ServiceClient, ServiceConfig};
 
+/// The status list a reader fetches: the service's first (QR credentials index into it).
+pub const STATUS_LIST_PATH: &str = "/v1/status-lists/1";
+
 /// The session token the service gives a bound device. A secret: never in `Debug` or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionToken(pub Zeroizing<String>);
@@ -139,6 +142,66 @@ pub struct ShareEntry {
     pub outcome: String,
     #[serde(default)]
     pub reason: Option<String>,
+}
+
+/// Which of the service's signed lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Trust,
+    Status,
+}
+
+impl ListKind {
+    /// Its name on a screen.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::Trust, Lang::Vi) => "Danh sách tin cậy",
+            (Self::Trust, Lang::En) => "Trust list",
+            (Self::Status, Lang::Vi) => "Danh sách thu hồi",
+            (Self::Status, Lang::En) => "Status list",
+        }
+    }
+}
+
+impl std::fmt::Display for ListKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Trust => "trust list",
+            Self::Status => "status list",
+        })
+    }
+}
+
+/// Why [`ServiceClient::verified_lists`] has no lists to give.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ListFetchError {
+    #[error("{list}: {error}")]
+    Service { list: ListKind, error: ServiceError },
+    #[error("{list} refused: {error}")]
+    Refused {
+        list: ListKind,
+        error: crate::lists::ListError,
+    },
+}
+
+impl ListFetchError {
+    /// The code of the service's error or of the list check.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Service { error, .. } => error.code(),
+            Self::Refused { error, .. } => error.code(),
+        }
+    }
+}
+
+/// The service's trust list and status list, fetched and verified, with the bytes they came
+/// in (to cache: a reader without network keeps the last good ones).
+#[derive(Debug, Clone)]
+pub struct ServiceLists {
+    pub trust: crate::lists::TrustListContent,
+    pub trust_bytes: Vec<u8>,
+    pub status: crate::lists::StatusListContent,
+    pub status_bytes: Vec<u8>,
 }
 
 /// What went wrong talking to the service.

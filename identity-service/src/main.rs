@@ -1,6 +1,6 @@
 //! The `cancuoc-identity` command: loads the seed file into the store (SQLite in `--data DIR`
 //! by default, or PostgreSQL with `--database URL`), opens or creates the signing keys, and
-//! serves the HTTP API until Ctrl-C.
+//! serves the HTTP API until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,11 +102,26 @@ async fn run(args: Args) -> Result<(), StartError> {
         store.kind()
     );
     service
-        .serve(listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .serve(listener, stop_requested())
         .await
         .map_err(|e| StartError::Listen(e.to_string()))
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop` send), so
+/// a stop ends with the requests in flight answered and the store closed.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn main() -> ExitCode {

@@ -182,11 +182,28 @@ impl Running {
         let _ = (&mut self.task).await;
     }
 
-    /// Serves until the process is interrupted (Ctrl-C).
+    /// Serves until the process is interrupted (Ctrl-C) or told to stop (SIGTERM).
     pub async fn until_interrupted(self) {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         self.stop().await;
     }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop` send), so
+/// a stop ends with the requests in flight answered and the store closed.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StationError + '_ {

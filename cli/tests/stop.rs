@@ -1,6 +1,12 @@
 //! `cancuoc station` stopped the way a service manager does (SIGTERM) ends cleanly, exit code
 //! 0, its log closed.
 #![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,6 +1,12 @@
 //! Stopping the service the way a service manager does (SIGTERM: `systemctl stop`, `docker
 //! stop`) ends it cleanly, exit code 0, and it starts again on the same data.
 #![cfg(unix)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

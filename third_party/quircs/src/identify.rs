@@ -190,9 +190,8 @@ fn flood_fill_seed<F>(
             // Keeping track of whether the previous pixel matched lets those unnecessary side-by-side flood fills to be skipped.
             let mut prev_matched = false;
             for i in left..=right {
-                // Safety: pixels is in range, as verified by the assert at the beginning.
-                // Unfortunately this is required, as the compiler will add bounds checks that are quite measurable.
-                let val = unsafe { *image.pixels.get_unchecked(offset + i) };
+                // cancuoc patch: a checked read (was `get_unchecked`; see PATCHES.md).
+                let val = image.pixels[offset + i];
                 if val == from {
                     if !prev_matched {
                         flood_from.push((i, y - 1));
@@ -209,9 +208,8 @@ fn flood_fill_seed<F>(
             let offset = (y + 1) * width;
             let mut prev_matched = false;
             for i in left..=right {
-                // Safety: pixels is in range, as verified by the assert at the beginning.
-                // Unfortunately this is required, as the compiler will add bounds checks that are quite measurable.
-                let val = unsafe { *image.pixels.get_unchecked(offset + i) };
+                // cancuoc patch: a checked read (was `get_unchecked`; see PATCHES.md).
+                let val = image.pixels[offset + i];
                 if val == from {
                     if !prev_matched {
                         flood_from.push((i, y + 1));
@@ -500,9 +498,8 @@ fn finder_scan(
     assert!(image.pixels.len() >= offset + image.width);
 
     for x in 0..image.width {
-        // Safety: pixels is in range, as verified by the assert at the beginning.
-        // Unfortunately this is required, as the compiler will add bounds checks that are quite measurable.
-        let pixel = unsafe { image.pixels.get_unchecked(offset + x) };
+        // cancuoc patch: a checked read (was `get_unchecked`; see PATCHES.md).
+        let pixel = &image.pixels[offset + x];
         let color = if *pixel as i32 != 0 { 1 } else { 0 };
 
         if x != 0 && color != last_color {

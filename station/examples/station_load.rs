@@ -2,7 +2,7 @@
 //! (hyper's client) post the same QR text for a fixed time, then it prints throughput and
 //! latency percentiles, and how many answers were not the expected verdict.
 //!
-//! `cargo run --release -p cancuoc-station --example load -- --url http://127.0.0.1:PORT
+//! `cargo run --release -p cancuoc-station --example station_load -- --url http://127.0.0.1:PORT
 //!  --text-file qr.txt [--connections 32] [--seconds 10] [--expect valid] [--token T]`
 //!
 //! It only talks to the address given, which must be on this machine (127.0.0.0/8 or [::1]),

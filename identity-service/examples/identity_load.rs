@@ -12,7 +12,7 @@
 //! Both print throughput and latency percentiles (p50, p90, p99, max) and the count of
 //! unexpected answers.
 //!
-//! `cargo run --release -p cancuoc-identity --example load -- --url http://127.0.0.1:PORT
+//! `cargo run --release -p cancuoc-identity --example identity_load -- --url http://127.0.0.1:PORT
 //!  --seed FILE [--accounts 4000] [--connections 32] [--seconds 10] [--officer-token T]`
 //!
 //! Start the service with the same seed file, and with `--pbkdf2-iterations 1000` so that the

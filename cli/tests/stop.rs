@@ -16,6 +16,13 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn sigterm_stops_the_station_cleanly() {
+    // After a request, and the moment it says it is running.
+    for ask_first in [true, false] {
+        stop_once(ask_first);
+    }
+}
+
+fn stop_once(ask_first: bool) {
     let data = tempfile::tempdir().unwrap();
     let trust = Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/trust");
     let mut child = Command::new(env!("CARGO_BIN_EXE_cancuoc"))
@@ -44,15 +51,17 @@ fn sigterm_stops_the_station_cleanly() {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    let mut s = TcpStream::connect(&addr).unwrap();
-    write!(
-        s,
-        "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    let _ = s.read_to_string(&mut reply);
-    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    if ask_first {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        let _ = s.read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
 
     let sent = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

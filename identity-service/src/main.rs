@@ -97,31 +97,45 @@ async fn run(args: Args) -> Result<(), StartError> {
     let local = listener
         .local_addr()
         .map_err(|e| StartError::Listen(e.to_string()))?;
+    let stop = stop_signal();
     eprintln!(
         "cancuoc-identity: {count} citizens, {} store, listening on http://{local}",
         store.kind()
     );
     service
-        .serve(listener, stop_requested())
+        .serve(listener, stop)
         .await
         .map_err(|e| StartError::Listen(e.to_string()))
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop` send), so
-/// a stop ends with the requests in flight answered and the store closed.
-async fn stop_requested() {
+/// The stop request: Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop`
+/// send), so a stop ends with the requests in flight answered and the store closed. The
+/// handlers are installed when this is called (inside the runtime), not when it is first
+/// awaited: call it before saying the server is ready, or a stop sent in between kills it.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn main() -> ExitCode {

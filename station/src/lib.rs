@@ -184,26 +184,39 @@ impl Running {
 
     /// Serves until the process is interrupted (Ctrl-C) or told to stop (SIGTERM).
     pub async fn until_interrupted(self) {
-        stop_requested().await;
+        stop_signal().await;
         self.stop().await;
     }
 }
 
-/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop` send), so
-/// a stop ends with the requests in flight answered and the store closed.
-async fn stop_requested() {
+/// The stop request: Ctrl-C or, on Unix, SIGTERM (what `systemctl stop` and `docker stop`
+/// send), so a stop ends with the requests in flight answered and the store closed. The
+/// handlers are installed when this is called (inside the runtime), not when it is first
+/// awaited: call it before saying the server is ready, or a stop sent in between kills it.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StationError + '_ {
@@ -478,7 +491,7 @@ async fn housekeeping(
     }
 }
 
-/// Runs a station on its own runtime until Ctrl-C; `ready` is told where it listens.
+/// Runs a station on its own runtime until Ctrl-C or SIGTERM; `ready` is told where it listens.
 pub fn run(config: Config, ready: impl FnOnce(&Running)) -> Result<(), StationError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -488,9 +501,11 @@ pub fn run(config: Config, ready: impl FnOnce(&Running)) -> Result<(), StationEr
             source,
         })?;
     runtime.block_on(async move {
+        let stop = stop_signal();
         let running = start(config).await?;
         ready(&running);
-        running.until_interrupted().await;
+        stop.await;
+        running.stop().await;
         Ok(())
     })
 }

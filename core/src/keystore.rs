@@ -73,8 +73,8 @@ pub fn scrub_stack() {
     scrub_stack_bytes::<{ 64 * 1024 }>();
 }
 
-/// The same over `N` bytes: the store calls it with 4 KiB after each use of its cipher, whose
-/// frames (the AES round keys it works with) are small.
+/// The same over `N` bytes: the store calls it after each use of its cipher, whose frames (the
+/// AES round keys it works with) are small (4 KiB; 64 KiB in debug builds).
 #[inline(never)]
 pub fn scrub_stack_bytes<const N: usize>() {
     let mut area = [0u8; N];

@@ -91,6 +91,15 @@ fn aad(kind: &str, id: &str) -> Vec<u8> {
     a
 }
 
+/// How much stack to wipe below each use of the cipher: its frames (the AES round keys it works
+/// with) fit in 4 KiB when optimised; unoptimised debug frames are larger and kept a copy of
+/// the key schedule past 4 KiB (`tests/secrets_memory.rs` found it), so debug builds wipe 64 KiB.
+const CIPHER_SCRUB: usize = if cfg!(debug_assertions) {
+    64 * 1024
+} else {
+    4 * 1024
+};
+
 /// The cipher on the heap, built in a frame of its own so that `scrub_stack` can wipe what
 /// its construction left on the stack.
 #[inline(never)]
@@ -205,7 +214,7 @@ impl Store {
         let sealed = self
             .key
             .encrypt_in_place(&Nonce::from(nonce), &aad(kind, id), &mut buf);
-        crate::keystore::scrub_stack_bytes::<4096>();
+        crate::keystore::scrub_stack_bytes::<CIPHER_SCRUB>();
         sealed.map_err(|_| StoreError::Sqlite("sealing failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend(buf);
@@ -223,7 +232,7 @@ impl Store {
         let opened = self
             .key
             .decrypt_in_place(&Nonce::from(nonce), &aad(kind, id), &mut buf);
-        crate::keystore::scrub_stack_bytes::<4096>();
+        crate::keystore::scrub_stack_bytes::<CIPHER_SCRUB>();
         opened.map_err(|_| tampered())?;
         Ok(buf)
     }

@@ -120,14 +120,9 @@ fn scan(needles: &[Needle]) -> Vec<String> {
     found
 }
 
-/// Release builds only: unoptimised debug frames keep by-value copies (round keys, arrays)
-/// that the optimised build never makes, so a debug run finds the data key on the test
-/// thread's stack. `./scripts/test` runs it with `--release`, the build phones ship.
+/// Runs in both builds: `cargo test` (debug, whose unoptimised frames are larger) and
+/// `./scripts/test`'s `--release` run (the build phones ship).
 #[test]
-#[cfg_attr(
-    debug_assertions,
-    ignore = "run with --release: debug frames keep copies the release build does not"
-)]
 fn no_passcode_device_key_or_data_key_is_left_in_memory() {
     let now = datetime!(2026-11-23 08:00:00 UTC);
     let dir = std::env::temp_dir().join(format!("cancuoc-memscan-{}", std::process::id()));
